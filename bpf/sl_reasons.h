@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one list of Sluice counters and drop reasons.
+ *
+ * Every packet the XDP filter or a dataplane worker handles ends in exactly one of these:
+ * an event (it was answered, forwarded, handed off) or a drop with a reason. The list is
+ * an X-macro so that the enum, the names printed by the CLI, the JSON stats and (later)
+ * the Prometheus metric labels all come from one place, and so that bpf/ and the
+ * dataplane share the same numeric codes (VPP's foreach_*_error, Cilium's DROP_*).
+ *
+ * This header is included by BPF C and by userspace: it must stay preprocessor-only.
+ *
+ * _(SYM, "name", kind)  kind is SL_KIND_EVENT or SL_KIND_DROP. Append only: the codes
+ * are stored in pinned per-CPU maps that outlive a dataplane restart.
+ */
+#ifndef SL_REASONS_H
+#define SL_REASONS_H
+
+#define SL_KIND_EVENT 0
+#define SL_KIND_DROP  1
+
+#define SL_FOREACH_COUNTER(_)                                                   \
+	_(RX,               "rx",                  SL_KIND_EVENT)               \
+	_(TX,               "tx",                  SL_KIND_EVENT)               \
+	_(ARP_REPLY,        "arp_reply",           SL_KIND_EVENT)               \
+	_(ND_ADVERT,        "nd_advert",           SL_KIND_EVENT)               \
+	_(ICMP_ECHO_REPLY,  "icmp_echo_reply",     SL_KIND_EVENT)               \
+	_(ICMP6_ECHO_REPLY, "icmp6_echo_reply",    SL_KIND_EVENT)               \
+	_(HANDOFF_OUT,      "handoff_out",         SL_KIND_EVENT)               \
+	_(HANDOFF_IN,       "handoff_in",          SL_KIND_EVENT)               \
+	_(XDP_REDIRECT,     "xdp_redirect",        SL_KIND_EVENT)               \
+	_(XDP_PASS,         "xdp_pass",            SL_KIND_EVENT)               \
+	_(L2_TRUNCATED,     "l2_truncated",        SL_KIND_DROP)                \
+	_(VLAN_TOO_DEEP,    "vlan_too_deep",       SL_KIND_DROP)                \
+	_(L2_OTHER_HOST,    "l2_other_host",       SL_KIND_DROP)                \
+	_(ETHERTYPE,        "unknown_ethertype",   SL_KIND_DROP)                \
+	_(ARP_MALFORMED,    "arp_malformed",       SL_KIND_DROP)                \
+	_(ARP_NOT_OURS,     "arp_not_ours",        SL_KIND_DROP)                \
+	_(ARP_OTHER_OP,     "arp_other_op",        SL_KIND_DROP)                \
+	_(IP4_TRUNCATED,    "ip4_truncated",       SL_KIND_DROP)                \
+	_(IP4_BAD_HEADER,   "ip4_bad_header",      SL_KIND_DROP)                \
+	_(IP4_BAD_LENGTH,   "ip4_bad_length",      SL_KIND_DROP)                \
+	_(IP4_BAD_CHECKSUM, "ip4_bad_checksum",    SL_KIND_DROP)                \
+	_(IP6_TRUNCATED,    "ip6_truncated",       SL_KIND_DROP)                \
+	_(IP6_BAD_HEADER,   "ip6_bad_header",      SL_KIND_DROP)                \
+	_(IP6_BAD_LENGTH,   "ip6_bad_length",      SL_KIND_DROP)                \
+	_(IP6_EXT_CHAIN,    "ip6_ext_chain",       SL_KIND_DROP)                \
+	_(L4_TRUNCATED,     "l4_truncated",        SL_KIND_DROP)                \
+	_(TCP_BAD_HEADER,   "tcp_bad_header",      SL_KIND_DROP)                \
+	_(UDP_BAD_LENGTH,   "udp_bad_length",      SL_KIND_DROP)                \
+	_(NOT_LOCAL,        "not_local",           SL_KIND_DROP)                \
+	_(ICMP_BAD_CHECKSUM, "icmp_bad_checksum",  SL_KIND_DROP)                \
+	_(ICMP_UNHANDLED,   "icmp_unhandled",      SL_KIND_DROP)                \
+	_(ND_MALFORMED,     "nd_malformed",        SL_KIND_DROP)                \
+	_(ICMP6_UNHANDLED,  "icmp6_unhandled",     SL_KIND_DROP)                \
+	_(NO_SERVICE,       "no_service",          SL_KIND_DROP)                \
+	_(FRAGMENT,         "fragment_unhandled",  SL_KIND_DROP)                \
+	_(HANDOFF_FULL,     "handoff_ring_full",   SL_KIND_DROP)                \
+	_(TX_FULL,          "tx_full",             SL_KIND_DROP)
+
+/* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
+enum sl_counter {
+	SL_CNT_OK = 0,
+#define SL_CNT_ENUM_(sym, name, kind) SL_CNT_##sym,
+	SL_FOREACH_COUNTER(SL_CNT_ENUM_)
+#undef SL_CNT_ENUM_
+	SL_CNT__MAX
+};
+
+#endif /* SL_REASONS_H */

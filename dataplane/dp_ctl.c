@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp_ctl: control socket and telemetry commands. Context: control thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "dp_ctl.h"
+#include "dp_stats.h"
+#include "dp_xdp.h"
+#include "sluice_config.h"
+#include "worker.h"
+
+static struct dp *dp_ctl_tel_dp;        /* for telemetry callbacks, set once */
+static uint64_t dp_ctl_errors;          /* bad requests, client I/O failures */
+
+static int
+dp_ctl_mkdir_parent(const char *path)
+{
+	char dir[108];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int
+dp_ctl_open(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket path '%s' is too long", path);
+		return -ENAMETOOLONG;
+	}
+	rc = dp_ctl_mkdir_parent(path);
+	if (rc) {
+		snprintf(err, errlen, "control socket %s: directory: %s", path, strerror(-rc));
+		return rc;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
+		return rc;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, path);
+	/* A socket file left by a killed dataplane: refuse only if someone answers on it. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		snprintf(err, errlen, "control socket %s is in use: another dataplane is running "
+			 "(or pass --ctl PATH)", path);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 16) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	chmod(path, 0660);
+	return fd;
+}
+
+void
+dp_ctl_close(int fd, const char *path)
+{
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+}
+
+static json_t *
+dp_ctl_counters_json(const uint64_t *c, int nonzero_only)
+{
+	json_t *o = json_object();
+	int i;
+
+	for (i = 1; i < SL_CNT__MAX; i++)
+		if (!nonzero_only || c[i])
+			json_object_set_new(o, sl_counter_names[i], json_integer((json_int_t)c[i]));
+	return o;
+}
+
+static json_t *
+dp_ctl_port_json(const struct dp_port *dpp, int with_stats)
+{
+	const struct port *p = &dpp->port;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE], ip[INET6_ADDRSTRLEN];
+	json_t *o = json_object(), *addrs = json_array();
+	unsigned int i;
+
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	json_object_set_new(o, "name", json_string(p->spec.name));
+	json_object_set_new(o, "kind", json_string(port_kind_name(p->spec.kind)));
+	if (p->spec.ifname[0])
+		json_object_set_new(o, "ifname", json_string(p->spec.ifname));
+	json_object_set_new(o, "port_id", json_integer(p->port_id));
+	json_object_set_new(o, "mac", json_string(mac));
+	json_object_set_new(o, "queues", json_integer(p->nb_queues));
+	for (i = 0; i < dpp->local.nb_v4; i++) {
+		inet_ntop(AF_INET, &dpp->local.v4[i], ip, sizeof(ip));
+		json_array_append_new(addrs, json_string(ip));
+	}
+	for (i = 0; i < dpp->local.nb_v6; i++) {
+		inet_ntop(AF_INET6, dpp->local.v6[i], ip, sizeof(ip));
+		json_array_append_new(addrs, json_string(ip));
+	}
+	json_object_set_new(o, "addresses", addrs);
+	if (with_stats) {
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(p->port_id, &st) == 0) {
+			json_object_set_new(o, "rx_packets", json_integer((json_int_t)st.ipackets));
+			json_object_set_new(o, "tx_packets", json_integer((json_int_t)st.opackets));
+			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)st.ibytes));
+			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)st.obytes));
+			json_object_set_new(o, "rx_missed", json_integer((json_int_t)st.imissed));
+			json_object_set_new(o, "rx_errors", json_integer((json_int_t)st.ierrors));
+			json_object_set_new(o, "tx_errors", json_integer((json_int_t)st.oerrors));
+		}
+	}
+	return o;
+}
+
+static json_t *
+dp_ctl_status(struct dp *dp)
+{
+	json_t *o = json_object(), *ports = json_array();
+	uint16_t i;
+
+	json_object_set_new(o, "ok", json_true());
+	json_object_set_new(o, "version", json_string(SLUICE_VERSION));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "workers", json_integer(dp->nb_workers));
+	for (i = 0; i < dp->nb_ports; i++)
+		json_array_append_new(ports, dp_ctl_port_json(&dp->ports[i], 0));
+	json_object_set_new(o, "ports", ports);
+	return o;
+}
+
+static json_t *
+dp_ctl_stats(struct dp *dp)
+{
+	uint64_t total[SL_CNT__MAX], xdp[SL_CNT__MAX];
+	json_t *o = json_object(), *workers = json_array(), *ports = json_array();
+	unsigned int w;
+	uint16_t i;
+
+	dp_stats_sum(dp, total);
+	json_object_set_new(o, "ok", json_true());
+	json_object_set_new(o, "counters", dp_ctl_counters_json(total, 0));
+	for (w = 0; w < dp->nb_workers; w++) {
+		json_t *wo = json_object();
+
+		json_object_set_new(wo, "worker", json_integer(w));
+		json_object_set_new(wo, "lcore", json_integer(dp->workers[w]->lcore_id));
+		json_object_set_new(wo, "counters", dp_ctl_counters_json(dp->workers[w]->cnt, 1));
+		json_array_append_new(workers, wo);
+	}
+	json_object_set_new(o, "workers", workers);
+	for (i = 0; i < dp->nb_ports; i++)
+		json_array_append_new(ports, dp_ctl_port_json(&dp->ports[i], 1));
+	json_object_set_new(o, "ports", ports);
+	if (dp_xdp_read_stats(xdp) == 0)
+		json_object_set_new(o, "xdp", dp_ctl_counters_json(xdp, 1));
+	json_object_set_new(o, "ctl_errors", json_integer((json_int_t)dp_ctl_errors));
+	return o;
+}
+
+static char * __attribute__((format(printf, 1, 2)))
+dp_ctl_error(const char *fmt, ...)
+{
+	char msg[256];
+	json_t *o = json_object();
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_set_new(o, "ok", json_false());
+	json_object_set_new(o, "error", json_string(msg));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	dp_ctl_errors++;
+	return s;
+}
+
+char *
+dp_ctl_handle(struct dp *dp, const char *line)
+{
+	json_error_t jerr;
+	json_t *req, *reply = NULL;
+	const char *cmd;
+	char *s = NULL;
+
+	req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req || !json_is_object(req)) {
+		json_decref(req);
+		return dp_ctl_error("request is not a JSON object%s%s", req ? "" : ": ",
+				    req ? "" : jerr.text);
+	}
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	if (!cmd)
+		s = dp_ctl_error("request has no \"cmd\" string");
+	else if (strcmp(cmd, "ping") == 0)
+		reply = json_pack("{s:b}", "ok", 1);
+	else if (strcmp(cmd, "status") == 0)
+		reply = dp_ctl_status(dp);
+	else if (strcmp(cmd, "stats") == 0)
+		reply = dp_ctl_stats(dp);
+	else {
+		char safe[64];
+		size_t i;
+
+		/* Echo user text only after making it printable. */
+		snprintf(safe, sizeof(safe), "%s", cmd);
+		for (i = 0; safe[i]; i++)
+			if (safe[i] < 0x20 || safe[i] > 0x7e)
+				safe[i] = '?';
+		s = dp_ctl_error("unknown cmd '%s' (ping, status, stats)", safe);
+	}
+	if (reply) {
+		s = json_dumps(reply, JSON_COMPACT);
+		json_decref(reply);
+	}
+	json_decref(req);
+	return s;
+}
+
+static int
+dp_ctl_wait(int fd, short ev)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	int rc;
+
+	do {
+		rc = poll(&p, 1, DP_CTL_IO_TIMEOUT_MS);
+	} while (rc < 0 && errno == EINTR);
+	return rc > 0 ? 0 : -ETIMEDOUT;
+}
+
+static void
+dp_ctl_serve(struct dp *dp, int cfd)
+{
+	char *buf = malloc(DP_CTL_MAX_REQUEST + 1), *reply, *nl = NULL;
+	size_t len = 0, off;
+	ssize_t n;
+
+	if (!buf) {
+		dp_ctl_errors++;
+		return;
+	}
+	while (len < DP_CTL_MAX_REQUEST && !nl) {
+		if (dp_ctl_wait(cfd, POLLIN) != 0)
+			break;
+		n = read(cfd, buf + len, DP_CTL_MAX_REQUEST - len);
+		if (n <= 0)
+			break;
+		buf[len + (size_t)n] = '\0';
+		nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (nl)
+		*nl = '\0';
+	if (len == 0) {
+		dp_ctl_errors++;
+		free(buf);
+		return;
+	}
+	reply = (!nl && len >= DP_CTL_MAX_REQUEST) ?
+		dp_ctl_error("request longer than %d bytes", DP_CTL_MAX_REQUEST) : dp_ctl_handle(dp, buf);
+	free(buf);
+	if (!reply) {
+		dp_ctl_errors++;
+		return;
+	}
+	len = strlen(reply);
+	reply[len++] = '\n';    /* replaces the terminating NUL: same allocation */
+	for (off = 0; off < len;) {
+		if (dp_ctl_wait(cfd, POLLOUT) != 0)
+			break;
+		n = write(cfd, reply + off, len - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off < len)
+		dp_ctl_errors++;
+	free(reply);
+}
+
+int
+dp_ctl_poll(struct dp *dp, int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int rc, cfd;
+
+	rc = poll(&p, 1, timeout_ms);
+	if (rc <= 0)
+		return rc < 0 && errno != EINTR ? -errno : 0;
+	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0)
+		return errno == EAGAIN || errno == EINTR || errno == ECONNABORTED ? 0 : -errno;
+	dp_ctl_serve(dp, cfd);
+	close(cfd);
+	return 0;
+}
+
+static int
+dp_ctl_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t total[SL_CNT__MAX];
+	int i;
+
+	(void)cmd;
+	(void)params;
+	dp_stats_sum(dp_ctl_tel_dp, total);
+	rte_tel_data_start_dict(d);
+	for (i = 1; i < SL_CNT__MAX; i++)
+		rte_tel_data_add_dict_u64(d, sl_counter_names[i], total[i]);
+	return 0;
+}
+
+static int
+dp_ctl_tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", SLUICE_VERSION);
+	rte_tel_data_add_dict_int(d, "workers", (int)dp_ctl_tel_dp->nb_workers);
+	rte_tel_data_add_dict_int(d, "ports", dp_ctl_tel_dp->nb_ports);
+	return 0;
+}
+
+void
+dp_ctl_telemetry_register(struct dp *dp)
+{
+	dp_ctl_tel_dp = dp;
+	rte_telemetry_register_cmd("/sluice/stats", dp_ctl_tel_stats,
+				   "Sluice worker counters summed over workers. No parameters");
+	rte_telemetry_register_cmd("/sluice/status", dp_ctl_tel_status,
+				   "Sluice version, workers and ports. No parameters");
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp_xdp: keep the XDP program's local-address maps equal to the dataplane's addresses,
+ * and read its counters. Context: control thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp_xdp.h"
+#include "sl_reasons.h"
+#include "sluice_xdp_abi.h"
+#include "worker.h"
+
+#define DP_XDP_PIN_DIR "/sys/fs/bpf/"
+
+static int
+dp_xdp_open(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DP_XDP_PIN_DIR "%s", name);
+	return bpf_obj_get(path);
+}
+
+static int
+dp_xdp_owned_v4(const struct dp *dp, uint32_t a)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->nb_ports; i++)
+		if (local_v4_owned(&dp->ports[i].local, a))
+			return 1;
+	return 0;
+}
+
+static int
+dp_xdp_owned_v6(const struct dp *dp, const uint8_t *a)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->nb_ports; i++)
+		if (local_v6_owned(&dp->ports[i].local, a))
+			return 1;
+	return 0;
+}
+
+int
+dp_xdp_sync_local(const struct dp *dp, char *err, size_t errlen)
+{
+	struct sl_local_val val = { 0 };
+	struct sl_local_v6_key k6;
+	uint32_t k4;
+	int fd4 = -1, fd6 = -1, rc = 0, any = 0;
+	uint16_t i;
+	unsigned int j;
+
+	for (i = 0; i < dp->nb_ports; i++)
+		any |= dp->ports[i].port.spec.kind == PORT_KIND_AF_XDP;
+	if (!any)
+		return 0;
+	fd4 = dp_xdp_open(SL_XDP_MAP_LOCAL_V4);
+	fd6 = dp_xdp_open(SL_XDP_MAP_LOCAL_V6);
+	if (fd4 < 0 || fd6 < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "XDP maps %s/%s not pinned under %s: %s",
+			 SL_XDP_MAP_LOCAL_V4, SL_XDP_MAP_LOCAL_V6, DP_XDP_PIN_DIR, strerror(errno));
+		goto out;
+	}
+	/* Remove stale entries. Keys are collected first: deleting while walking with
+	 * get_next_key restarts the walk on some kernels. */
+	{
+		static uint32_t keys4[SL_XDP_LOCAL_MAX];
+		static struct sl_local_v6_key keys6[SL_XDP_LOCAL_MAX];
+		unsigned int n4 = 0, n6 = 0;
+		uint32_t *prev4 = NULL;
+		struct sl_local_v6_key *prev6 = NULL;
+
+		while (n4 < SL_XDP_LOCAL_MAX && bpf_map_get_next_key(fd4, prev4, &keys4[n4]) == 0)
+			prev4 = &keys4[n4++];
+		while (n6 < SL_XDP_LOCAL_MAX && bpf_map_get_next_key(fd6, prev6, &keys6[n6]) == 0)
+			prev6 = &keys6[n6++];
+		for (j = 0; j < n4; j++)
+			if (!dp_xdp_owned_v4(dp, keys4[j]))
+				bpf_map_delete_elem(fd4, &keys4[j]);
+		for (j = 0; j < n6; j++)
+			if (!dp_xdp_owned_v6(dp, keys6[j].addr))
+				bpf_map_delete_elem(fd6, &keys6[j]);
+	}
+	for (i = 0; i < dp->nb_ports; i++) {
+		const struct local_port *lp = &dp->ports[i].local;
+
+		for (j = 0; j < lp->nb_v4; j++) {
+			k4 = lp->v4[j];
+			if (bpf_map_update_elem(fd4, &k4, &val, BPF_ANY) != 0) {
+				rc = -errno;
+				snprintf(err, errlen, "map %s: add address: %s", SL_XDP_MAP_LOCAL_V4,
+					 strerror(errno));
+				goto out;
+			}
+		}
+		for (j = 0; j < lp->nb_v6; j++) {
+			memcpy(k6.addr, lp->v6[j], 16);
+			if (bpf_map_update_elem(fd6, &k6, &val, BPF_ANY) != 0) {
+				rc = -errno;
+				snprintf(err, errlen, "map %s: add address: %s", SL_XDP_MAP_LOCAL_V6,
+					 strerror(errno));
+				goto out;
+			}
+		}
+	}
+out:
+	if (fd4 >= 0)
+		close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+	return rc;
+}
+
+int
+dp_xdp_read_stats(uint64_t *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+	uint32_t k;
+	int fd, c;
+
+	memset(out, 0, sizeof(uint64_t) * SL_CNT__MAX);
+	if (ncpu <= 0)
+		return -EINVAL;
+	fd = dp_xdp_open(SL_XDP_MAP_STATS);
+	if (fd < 0)
+		return -errno;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (k = 0; k < SL_CNT__MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals) != 0)
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker: the burst loop on each worker lcore.
+ *
+ * Per pass: for every port, receive up to DP_BURST frames from our queue, parse them all
+ * (prefetching a few ahead), then act on each; drain the hand-off rings from the other
+ * workers; flush the TX buffers. Nothing here allocates, locks, logs or makes a syscall,
+ * except the optional idle sleep (--idle-sleep-us), which only happens after
+ * DP_IDLE_PASSES passes that found no packet at all: a lab or VM shares its cores with
+ * the clients and servers under test, a production node leaves it at 0 and polls.
+ *
+ * Ownership (DESIGN.md 2): ARP and ND are answered where they arrive (stateless, and a
+ * neighbour solicitation's owner would be the multicast group's); every other IP packet
+ * goes to owner_of(); a packet owned elsewhere is enqueued on our ring to that worker,
+ * and the owner transmits the reply on its own TX queue of the arrival port.
+ *
+ * Context: worker lcore, fast path; worker_setup_all/worker_free_all on the control thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dp_stats.h"
+#include "owner_fp.h"
+#include "pkt_fp.h"
+#include "worker.h"
+
+#define WORKER_PREFETCH_AHEAD 3
+
+static inline void
+worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
+{
+	w->cnt[verdict]++;
+	if (sl_counter_is_drop(verdict)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->cnt[SL_CNT_TX] += rte_eth_tx_buffer(w->dp->ports[pi].port.port_id, (uint16_t)w->idx,
+					       w->txb[pi], m);
+}
+
+/* A packet whose flow this worker owns. */
+static inline void
+worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta)
+{
+	worker_finish(w, m, pi, local_ip_input(&w->dp->ports[pi].local, m, meta));
+}
+
+static inline void
+worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta)
+{
+	const struct local_port *lp = &w->dp->ports[pi].local;
+	unsigned int owner;
+
+	if (unlikely(!local_l2_accept(lp, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)))) {
+		w->cnt[SL_CNT_L2_OTHER_HOST]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (local_is_stateless(m, meta)) {
+		worker_finish(w, m, pi, meta->l3 == PKT_L3_ARP ? local_arp_input(lp, m, meta)
+							       : local_nd_input(lp, m, meta));
+		return;
+	}
+	owner = owner_of(meta, w->dp->nb_workers);
+	if (owner == w->idx) {
+		worker_owned(w, m, pi, meta);
+		return;
+	}
+	/* mbuf->port still names the arrival port; the owner replies on it. */
+	if (unlikely(rte_ring_sp_enqueue(w->ring_out[owner], m) != 0)) {
+		w->cnt[SL_CNT_HANDOFF_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->cnt[SL_CNT_HANDOFF_OUT]++;
+}
+
+void
+worker_input(struct worker *w, struct rte_mbuf *m, uint16_t pi)
+{
+	struct pkt_meta meta;
+	int rc;
+
+	w->cnt[SL_CNT_RX]++;
+	rc = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &meta);
+	if (unlikely(rc != SL_CNT_OK)) {
+		w->cnt[rc]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	worker_classify(w, m, pi, &meta);
+}
+
+static inline void
+worker_rx_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t pi)
+{
+	struct pkt_meta meta[DP_BURST];
+	int rc[DP_BURST];
+	uint16_t i;
+
+	w->cnt[SL_CNT_RX] += n;
+	for (i = 0; i < n && i < WORKER_PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		if (i + WORKER_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + WORKER_PREFETCH_AHEAD], void *));
+		rc[i] = pkt_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+				  rte_pktmbuf_data_len(pkts[i]), &meta[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if (unlikely(rc[i] != SL_CNT_OK)) {
+			w->cnt[rc[i]]++;
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		worker_classify(w, pkts[i], pi, &meta[i]);
+	}
+}
+
+/* Packets other workers handed to us: we own them; parse again (cheaper than carrying
+ * the meta in every mbuf) and process. */
+static inline void
+worker_handoff_in(struct worker *w, struct rte_mbuf **pkts, unsigned int n)
+{
+	struct pkt_meta meta;
+	unsigned int i;
+
+	w->cnt[SL_CNT_HANDOFF_IN] += n;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t pi = w->dp->port_idx[m->port];
+		int rc = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+				   rte_pktmbuf_data_len(m), &meta);
+
+		if (unlikely(rc != SL_CNT_OK)) {
+			w->cnt[rc]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		worker_owned(w, m, pi, &meta);
+	}
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct dp *dp = w->dp;
+	struct rte_mbuf *pkts[DP_BURST];
+	uint32_t idle = 0;
+	uint16_t q = (uint16_t)w->idx;
+
+	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
+		unsigned int got = 0, j;
+		uint16_t pi, n;
+
+		for (pi = 0; pi < dp->nb_ports; pi++) {
+			n = rte_eth_rx_burst(dp->ports[pi].port.port_id, q, pkts, DP_BURST);
+			if (n) {
+				worker_rx_burst(w, pkts, n, pi);
+				got += n;
+			}
+		}
+		for (j = 0; j < dp->nb_workers; j++) {
+			if (!w->ring_in[j])
+				continue;
+			n = (uint16_t)rte_ring_sc_dequeue_burst(w->ring_in[j], (void **)pkts,
+								DP_BURST, NULL);
+			if (n) {
+				worker_handoff_in(w, pkts, n);
+				got += n;
+			}
+		}
+		for (pi = 0; pi < dp->nb_ports; pi++)
+			w->cnt[SL_CNT_TX] += rte_eth_tx_buffer_flush(dp->ports[pi].port.port_id, q,
+								     w->txb[pi]);
+		if (got) {
+			idle = 0;
+		} else if (dp->idle_sleep_us && ++idle >= DP_IDLE_PASSES) {
+			rte_delay_us_sleep(dp->idle_sleep_us);
+		}
+	}
+	return 0;
+}
+
+int
+worker_setup_all(struct dp *dp, char *err, size_t errlen)
+{
+	unsigned int lcore, i, j;
+	uint16_t pi;
+
+	i = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct worker *w;
+
+		if (i == dp->nb_workers)
+			break;
+		w = rte_zmalloc_socket("sl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+				       (int)rte_lcore_to_socket_id(lcore));
+		if (!w) {
+			snprintf(err, errlen, "worker %u: out of memory", i);
+			return -ENOMEM;
+		}
+		w->idx = i;
+		w->lcore_id = lcore;
+		w->dp = dp;
+		dp->workers[i++] = w;
+		for (pi = 0; pi < dp->nb_ports; pi++) {
+			w->txb[pi] = rte_zmalloc_socket("sl_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0,
+							(int)rte_lcore_to_socket_id(lcore));
+			if (!w->txb[pi]) {
+				snprintf(err, errlen, "worker %u: out of memory", w->idx);
+				return -ENOMEM;
+			}
+			rte_eth_tx_buffer_init(w->txb[pi], DP_BURST);
+			rte_eth_tx_buffer_set_err_callback(w->txb[pi],
+							   rte_eth_tx_buffer_count_callback,
+							   &w->cnt[SL_CNT_TX_FULL]);
+		}
+	}
+	if (i < dp->nb_workers) {
+		snprintf(err, errlen, "%u workers need %u worker lcores, EAL has %u",
+			 dp->nb_workers, dp->nb_workers, i);
+		return -EINVAL;
+	}
+	for (i = 0; i < dp->nb_workers; i++) {
+		for (j = 0; j < dp->nb_workers; j++) {
+			char name[RTE_RING_NAMESIZE];
+			struct rte_ring *r;
+
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "sl_ho_%u_%u", i, j);
+			r = rte_ring_create(name, DP_HANDOFF_RING,
+					    (int)rte_lcore_to_socket_id(dp->workers[j]->lcore_id),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!r) {
+				snprintf(err, errlen, "hand-off ring %s: %s", name,
+					 rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+			dp->workers[i]->ring_out[j] = r;
+			dp->workers[j]->ring_in[i] = r;
+		}
+	}
+	return 0;
+}
+
+void
+worker_free_all(struct dp *dp)
+{
+	unsigned int i, j;
+	uint16_t pi;
+
+	for (i = 0; i < DP_MAX_WORKERS; i++) {
+		struct worker *w = dp->workers[i];
+
+		if (!w)
+			continue;
+		for (j = 0; j < DP_MAX_WORKERS; j++) {
+			struct rte_mbuf *m;
+
+			if (!w->ring_out[j])
+				continue;
+			while (rte_ring_dequeue(w->ring_out[j], (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->ring_out[j]);
+		}
+		for (pi = 0; pi < PORT_MAX; pi++)
+			rte_free(w->txb[pi]);
+		rte_free(w);
+		dp->workers[i] = NULL;
+	}
+}

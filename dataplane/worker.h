@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker: the per-queue run-to-completion loop and the state the dataplane shares with it.
+ *
+ * One worker per RX queue, each on its own lcore, polling queue w of every port: receive
+ * a burst, parse, answer ARP/ND where it arrived, hand every other packet whose flow it
+ * does not own to the owner over a single-producer/single-consumer ring (DESIGN.md 2),
+ * process what it owns, and flush the TX buffers once per pass.
+ *
+ * Shared state: struct dp is written by the control thread before workers launch and is
+ * read-only for them afterwards, except dp->quit (written by the signal handler / control
+ * thread, read by workers). Each struct worker is written only by its own lcore (counters)
+ * and read by the control thread for stats.
+ */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "local.h"
+#include "port.h"
+#include "sl_reasons.h"
+
+#define DP_MAX_WORKERS   16
+#define DP_BURST         32
+#define DP_HANDOFF_RING  1024
+#define DP_IDLE_PASSES   256    /* empty passes before an idle sleep (when enabled) */
+
+struct dp_port {
+	struct port port;
+	struct local_port local;
+};
+
+struct worker;
+
+struct dp {
+	struct dp_port ports[PORT_MAX];
+	uint16_t nb_ports;
+	uint8_t port_idx[RTE_MAX_ETHPORTS];     /* DPDK port id -> index in ports[] */
+	unsigned int nb_workers;
+	struct worker *workers[DP_MAX_WORKERS];
+	uint32_t idle_sleep_us;
+	volatile int quit;
+};
+
+struct worker {
+	unsigned int idx;               /* 0..nb_workers-1, also its queue index */
+	unsigned int lcore_id;
+	struct dp *dp;
+	struct rte_ring *ring_in[DP_MAX_WORKERS];       /* from worker j to us */
+	struct rte_ring *ring_out[DP_MAX_WORKERS];      /* from us to worker j */
+	struct rte_eth_dev_tx_buffer *txb[PORT_MAX];
+	uint64_t cnt[SL_CNT__MAX];
+} __rte_cache_aligned;
+
+/*
+ * Allocates nb_workers workers on the EAL worker lcores, their hand-off rings and TX
+ * buffers. Returns 0 or -errno. Context: control thread, after the ports are open.
+ */
+int worker_setup_all(struct dp *dp, char *err, size_t errlen);
+void worker_free_all(struct dp *dp);
+
+/* The loop; arg is a struct worker. Returns when dp->quit is set. Context: worker lcore. */
+int worker_main(void *arg);
+
+/*
+ * Handles one received packet as the loop does (parse, responders, owner, hand-off);
+ * exposed for tests and benchmarks that drive a worker without ports.
+ * Context: the worker's own lcore.
+ */
+void worker_input(struct worker *w, struct rte_mbuf *m, uint16_t pi);
+
+#endif /* SL_WORKER_H */
