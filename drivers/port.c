@@ -309,7 +309,11 @@ port_open(struct port *p, uint16_t nb_queues, struct rte_mempool *pool, const ch
 	}
 	if (p->spec.has_mac) {
 		rc = rte_eth_dev_default_mac_addr_set(p->port_id, &p->spec.mac);
-		if (rc) {
+		/* Without a kernel interface (pcap files, null, ring) nothing filters on the
+		 * MAC but us: the dataplane's own notion of it is the whole truth. */
+		if (rc == -ENOTSUP && !p->spec.ifname[0]) {
+			rc = 0;
+		} else if (rc) {
 			snprintf(err, errlen, "port '%s': %s ports cannot take mac=: %s",
 				 p->spec.name, ops->kind, strerror(-rc));
 			return rc;
@@ -322,6 +326,8 @@ port_open(struct port *p, uint16_t nb_queues, struct rte_mempool *pool, const ch
 	}
 	p->started = true;
 	rte_eth_macaddr_get(p->port_id, &p->mac);
+	if (p->spec.has_mac)
+		p->mac = p->spec.mac;
 	return 0;
 }
 

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_xdp: BPF_PROG_TEST_RUN fixtures for bpf/sluice_xdp.bpf.c.
+ *
+ * Each fixture is {name, frame, expected verdict, counter that must move by one}. The
+ * program is loaded from its skeleton with pinning switched off (a test must never touch
+ * the node's /sys/fs/bpf), the local-address maps are filled with the lab's addresses,
+ * and every frame is run through the kernel's verifier-checked program. Without an XSK
+ * bound, a redirect falls back to XDP_PASS, so "to the appliance" and "to the kernel"
+ * are told apart by the per-CPU reason counters, as the dataplane's stats would.
+ *
+ * Prints one "ok - NAME" / "not ok - NAME: why" line per fixture (tests/run.sh counts
+ * them); exits 1 if any failed, 77 (skip) without root.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "sl_reasons.h"
+#include "sluice_xdp.skel.h"
+#include "sluice_xdp_abi.h"
+
+#define FRAME_MAX 256
+
+struct fixture {
+	const char *name;
+	unsigned char frame[FRAME_MAX];
+	unsigned int len;
+	int verdict;
+	int counter;
+};
+
+static const unsigned char mac_us[6] = { 0x02, 0x53, 0x4c, 0, 0, 1 };
+static const unsigned char mac_them[6] = { 0x02, 0x53, 0x4c, 0, 0, 2 };
+
+/* Frame builder: appends to f->frame. */
+static void put(struct fixture *f, const void *p, unsigned int n)
+{
+	memcpy(f->frame + f->len, p, n);
+	f->len += n;
+}
+
+static void put16(struct fixture *f, unsigned int v)
+{
+	unsigned char b[2] = { (unsigned char)(v >> 8), (unsigned char)v };
+
+	put(f, b, 2);
+}
+
+static void eth(struct fixture *f, const unsigned char *dst, int nb_vlan, unsigned int type)
+{
+	int i;
+
+	put(f, dst, 6);
+	put(f, mac_them, 6);
+	for (i = 0; i < nb_vlan; i++) {
+		put16(f, i == 0 && nb_vlan > 1 ? 0x88a8 : 0x8100);
+		put16(f, 100 + (unsigned int)i);
+	}
+	put16(f, type);
+}
+
+static void ipv4(struct fixture *f, const char *src, const char *dst, unsigned int proto,
+		 unsigned int payload)
+{
+	unsigned char h[20] = { 0x45, 0, 0, 0, 0, 1, 0, 0, 64, (unsigned char)proto };
+	unsigned int tot = 20 + payload;
+
+	h[2] = (unsigned char)(tot >> 8);
+	h[3] = (unsigned char)tot;
+	inet_pton(AF_INET, src, h + 12);
+	inet_pton(AF_INET, dst, h + 16);
+	put(f, h, 20);
+}
+
+static void ipv6(struct fixture *f, const char *src, const char *dst, unsigned int nh,
+		 unsigned int payload)
+{
+	unsigned char h[40] = { 0x60 };
+
+	h[4] = (unsigned char)(payload >> 8);
+	h[5] = (unsigned char)payload;
+	h[6] = (unsigned char)nh;
+	h[7] = 255;
+	inet_pton(AF_INET6, src, h + 8);
+	inet_pton(AF_INET6, dst, h + 24);
+	put(f, h, 40);
+}
+
+static void zeros(struct fixture *f, unsigned int n)
+{
+	memset(f->frame + f->len, 0, n);
+	f->len += n;
+}
+
+static void arp(struct fixture *f, unsigned int op, const char *spa, const char *tpa)
+{
+	unsigned char a[28] = { 0, 1, 8, 0, 6, 4, 0, (unsigned char)op };
+
+	memcpy(a + 8, mac_them, 6);
+	inet_pton(AF_INET, spa, a + 14);
+	inet_pton(AF_INET, tpa, a + 24);
+	put(f, a, 28);
+}
+
+static void nd(struct fixture *f, unsigned int type, const char *target)
+{
+	unsigned char m[24] = { (unsigned char)type };
+
+	inet_pton(AF_INET6, target, m + 8);
+	put(f, m, 24);
+}
+
+static const unsigned char bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const unsigned char snm[6] = { 0x33, 0x33, 0xff, 0, 0, 1 };
+
+#define FIX(n, v, c) do { f = &fx[nfx++]; memset(f, 0, sizeof(*f)); \
+	f->name = (n); f->verdict = (v); f->counter = (c); } while (0)
+
+static int build(struct fixture *fx)
+{
+	struct fixture *f;
+	int nfx = 0;
+
+	FIX("arp request for an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, bcast, 0, 0x0806); arp(f, 1, "198.18.0.2", "198.18.0.1");
+	FIX("arp request for another host -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, bcast, 0, 0x0806); arp(f, 1, "198.18.0.2", "198.18.0.7");
+	FIX("arp reply to an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, mac_us, 0, 0x0806); arp(f, 2, "198.18.1.11", "198.18.1.1");
+	FIX("truncated arp -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, bcast, 0, 0x0806); zeros(f, 10);
+	FIX("ipv4 to an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, mac_us, 0, 0x0800); ipv4(f, "198.18.0.2", "198.18.0.1", 1, 8); zeros(f, 8);
+	FIX("ipv4 to the back address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, mac_us, 0, 0x0800); ipv4(f, "198.18.1.11", "198.18.1.1", 17, 8); zeros(f, 8);
+	FIX("ipv4 to another host -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, mac_us, 0, 0x0800); ipv4(f, "198.18.0.2", "198.18.0.9", 6, 20); zeros(f, 20);
+	FIX("ipv4 from an appliance address to another host -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, mac_us, 0, 0x0800); ipv4(f, "198.18.0.1", "198.18.0.9", 6, 20); zeros(f, 20);
+	FIX("truncated ipv4 header -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, mac_us, 0, 0x0800); zeros(f, 12);
+	FIX("ipv6 to an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, mac_us, 0, 0x86dd); ipv6(f, "2001:db8::2", "2001:db8::1", 58, 8); zeros(f, 8);
+	FIX("ipv6 to another host -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, mac_us, 0, 0x86dd); ipv6(f, "2001:db8::2", "2001:db8::9", 58, 8); zeros(f, 8);
+	FIX("neighbour solicitation for an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, snm, 0, 0x86dd); ipv6(f, "2001:db8::2", "ff02::1:ff00:1", 58, 24);
+	nd(f, 135, "2001:db8::1");
+	FIX("neighbour solicitation for another host -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, snm, 0, 0x86dd); ipv6(f, "2001:db8::2", "ff02::1:ff00:9", 58, 24);
+	nd(f, 135, "2001:db8::9");
+	FIX("neighbour advertisement for an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, mac_us, 0, 0x86dd); ipv6(f, "2001:db8:1::11", "ff02::1", 58, 24);
+	nd(f, 136, "2001:db8:1::1");
+	FIX("router solicitation -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, snm, 0, 0x86dd); ipv6(f, "2001:db8::2", "ff02::2", 58, 24); nd(f, 133, "::");
+	FIX("truncated neighbour solicitation -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, snm, 0, 0x86dd); ipv6(f, "2001:db8::2", "ff02::1:ff00:1", 58, 24); zeros(f, 8);
+	FIX("truncated ipv6 header -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, mac_us, 0, 0x86dd); zeros(f, 30);
+	FIX("802.1Q ipv4 to an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, mac_us, 1, 0x0800); ipv4(f, "198.18.0.2", "198.18.0.1", 1, 8); zeros(f, 8);
+	FIX("QinQ ipv6 to an appliance address -> xsk", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, mac_us, 2, 0x86dd); ipv6(f, "2001:db8::2", "2001:db8::1", 58, 8); zeros(f, 8);
+	FIX("three vlan tags -> kernel, counted", XDP_PASS, SL_CNT_VLAN_TOO_DEEP);
+	eth(f, mac_us, 3, 0x0800); ipv4(f, "198.18.0.2", "198.18.0.1", 1, 8); zeros(f, 8);
+	FIX("vlan tag cut short -> kernel, counted", XDP_PASS, SL_CNT_L2_TRUNCATED);
+	put(f, mac_us, 6); put(f, mac_them, 6); put16(f, 0x8100); put16(f, 5);
+	FIX("non-ip ethertype -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, mac_us, 0, 0x88b5); zeros(f, 46);
+	FIX("bare ethernet header -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
+	eth(f, mac_us, 0, 0x0800);
+	return nfx;
+}
+
+static int counter_sum(int fd, unsigned int key, unsigned long long *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	unsigned long long *v = calloc((size_t)ncpu, sizeof(*v));
+
+	*out = 0;
+	if (!v || bpf_map_lookup_elem(fd, &key, v) != 0) {
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < ncpu; i++)
+		*out += v[i];
+	free(v);
+	return 0;
+}
+
+int main(void)
+{
+	static struct fixture fx[64];
+	static const char *const v4[] = { "198.18.0.1", "198.18.1.1" };
+	static const char *const v6[] = { "2001:db8::1", "2001:db8:1::1" };
+	struct sl_local_val val = { 0 };
+	struct sluice_xdp *skel;
+	int nfx, i, failed = 0, prog_fd, stats_fd;
+	struct bpf_map *map;
+
+	if (geteuid() != 0) {
+		printf("skip - xdp fixtures: BPF_PROG_TEST_RUN needs root\n");
+		return 77;
+	}
+	libbpf_set_print(NULL);
+	skel = sluice_xdp__open();
+	if (!skel) {
+		printf("not ok - xdp fixtures: open skeleton: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Never pin from a test: the node's /sys/fs/bpf belongs to the running appliance. */
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	if (sluice_xdp__load(skel)) {
+		printf("not ok - xdp fixtures: load (verifier): %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < 2; i++) {
+		unsigned int a4;
+		struct sl_local_v6_key k6;
+
+		inet_pton(AF_INET, v4[i], &a4);
+		inet_pton(AF_INET6, v6[i], k6.addr);
+		bpf_map__update_elem(skel->maps.sl_local_v4, &a4, sizeof(a4), &val, sizeof(val), 0);
+		bpf_map__update_elem(skel->maps.sl_local_v6, &k6, sizeof(k6), &val, sizeof(val), 0);
+	}
+	prog_fd = bpf_program__fd(skel->progs.sluice_xdp);
+	stats_fd = bpf_map__fd(skel->maps.sl_xdp_stats);
+	nfx = build(fx);
+	for (i = 0; i < nfx; i++) {
+		unsigned char out[FRAME_MAX];
+		unsigned long long before[SL_CNT__MAX], after[SL_CNT__MAX];
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = fx[i].frame,
+			    .data_size_in = fx[i].len, .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = 1);
+		unsigned int k;
+		int bad = 0;
+
+		for (k = 0; k < SL_CNT__MAX; k++)
+			counter_sum(stats_fd, k, &before[k]);
+		if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
+			printf("not ok - %s: test run: %s\n", fx[i].name, strerror(errno));
+			failed++;
+			continue;
+		}
+		for (k = 0; k < SL_CNT__MAX; k++)
+			counter_sum(stats_fd, k, &after[k]);
+		if ((int)opts.retval != fx[i].verdict) {
+			printf("not ok - %s: verdict %u, want %d\n", fx[i].name, opts.retval,
+			       fx[i].verdict);
+			bad = 1;
+		}
+		for (k = 0; k < SL_CNT__MAX && !bad; k++) {
+			unsigned long long want = (int)k == fx[i].counter ? 1 : 0;
+
+			if (after[k] - before[k] != want) {
+				printf("not ok - %s: counter %u moved by %llu, want %llu\n", fx[i].name,
+				       k, after[k] - before[k], want);
+				bad = 1;
+			}
+		}
+		if (!bad && (opts.data_size_out != fx[i].len || memcmp(out, fx[i].frame, fx[i].len))) {
+			printf("not ok - %s: frame modified\n", fx[i].name);
+			bad = 1;
+		}
+		if (bad)
+			failed++;
+		else
+			printf("ok - %s\n", fx[i].name);
+	}
+	sluice_xdp__destroy(skel);
+	return failed ? 1 : 0;
+}
