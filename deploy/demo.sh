@@ -53,7 +53,7 @@ say "3. Bringing up the lab: namespaces, bridges, nginx and UDP backends, the ap
 
 say "4. The client reaches the appliance; the dataplane answers, the kernel does not"
 echo "sl-node's kernel interfaces carry no IPv4 address (the dataplane owns 198.18.0.1):"
-in_ns sl-node ip -4 -br addr show dev front
+in_ns sl-node ip -4 -br addr show dev front | grep . || echo "(none)"
 in_ns sl-client arping -c 2 -w 4 -I eth0 198.18.0.1
 in_ns sl-client ping -c 3 -W 2 198.18.0.1
 in_ns sl-client ping -6 -c 3 -W 2 2001:db8::1
