@@ -11,7 +11,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 LAB=$LIB_ROOT/deploy/lab.sh
 
-require_root 22
+require_root 28
 trap '"$LAB" down >/dev/null 2>&1' EXIT
 
 "$LAB" down >/dev/null 2>&1
@@ -59,6 +59,17 @@ for k in "${kinds[@]}"; do
 done
 check_eq "each malformed kind dropped and counted under its own reason" "" "$missing"
 check "the dataplane still answers after the burst" ip netns exec sl-client ping -c 2 -W 2 198.18.0.1
+
+# Stop the dataplane as an operator would, and look at what it leaves on the interfaces.
+dp_pid=$(cat /run/sluice/lab/dataplane.pid)
+kill -TERM "$dp_pid"
+for _ in $(seq 1 50); do kill -0 "$dp_pid" 2>/dev/null || break; sleep 0.2; done
+check "the dataplane exits on SIGTERM" sh -c "! kill -0 $dp_pid 2>/dev/null"
+check "it said its final counters" grep -q "final counters" /run/sluice/lab/dataplane.log
+check_eq "no XDP program left on sl-node's front and back" "" \
+	"$(ip -n sl-node -d link show front | grep -o 'prog/xdp id [0-9]*'; ip -n sl-node -d link show back | grep -o 'prog/xdp id [0-9]*')"
+check_eq "no interface left promiscuous" "" "$(ip -n sl-node link show | grep -o PROMISC || true)"
+check "the pinned maps outlive the dataplane (for restarts)" test -e /run/sluice/lab/bpffs/sl_local_v4
 
 check "lab down" "$LAB" down
 check_eq "no sl-* namespace left" "" "$(ip netns list | grep -E '^sl-' || true)"
