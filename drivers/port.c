@@ -187,27 +187,10 @@ port_spec_check(const struct port_spec *spec, char *err, size_t errlen)
 	return 0;
 }
 
-int
-port_if_get_promisc(const char *ifname, bool *on)
-{
-	struct ifreq ifr;
-	int fd, rc = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		rc = -errno;
-	else
-		*on = (ifr.ifr_flags & IFF_PROMISC) != 0;
-	close(fd);
-	return rc;
-}
-
-int
-port_if_set_promisc(const char *ifname, bool on)
+/* Reads the interface flags, clears and sets the given ones, writes them back if they
+ * changed. Returns 0 or -errno; *flags_out gets the flags as they were. */
+static int
+port_if_flags(const char *ifname, short clear, short set, short *flags_out)
 {
 	struct ifreq ifr;
 	int fd, rc = 0;
@@ -221,15 +204,61 @@ port_if_set_promisc(const char *ifname, bool on)
 		rc = -errno;
 		goto out;
 	}
-	if (on)
-		ifr.ifr_flags |= IFF_PROMISC;
-	else
-		ifr.ifr_flags &= ~IFF_PROMISC;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		rc = -errno;
+	if (flags_out)
+		*flags_out = ifr.ifr_flags;
+	if (clear || set) {
+		short want = (short)((ifr.ifr_flags & ~clear) | set);
+
+		if (want != ifr.ifr_flags) {
+			ifr.ifr_flags = want;
+			if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+				rc = -errno;
+		}
+	}
 out:
 	close(fd);
 	return rc;
+}
+
+int
+port_if_get_promisc(const char *ifname, bool *on)
+{
+	short flags = 0;
+	int rc = port_if_flags(ifname, 0, 0, &flags);
+
+	if (rc == 0)
+		*on = (flags & IFF_PROMISC) != 0;
+	return rc;
+}
+
+int
+port_if_set_promisc(const char *ifname, bool on)
+{
+	return port_if_flags(ifname, on ? 0 : IFF_PROMISC, on ? IFF_PROMISC : 0, NULL);
+}
+
+int
+port_parse_iface(struct port_spec *spec, const char *val, char *err, size_t errlen)
+{
+	if (strlen(val) == 0 || strlen(val) >= sizeof(spec->ifname)) {
+		snprintf(err, errlen, "port '%s': interface name '%.32s' is invalid", spec->name, val);
+		return -EINVAL;
+	}
+	strcpy(spec->ifname, val);
+	return 0;
+}
+
+int
+port_check_has_iface(const struct port_spec *spec, char *err, size_t errlen)
+{
+	const char *kind = port_kind_name(spec->kind);
+
+	if (!spec->ifname[0]) {
+		snprintf(err, errlen, "port '%s': %s needs an interface (%s:IFNAME)", spec->name,
+			 kind, kind);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int

@@ -113,6 +113,10 @@ int port_open(struct port *p, uint16_t nb_queues, struct rte_mempool *pool,
  * flag; the AF_XDP PMD detaches its XDP program on close. Safe on a half-opened port. */
 void port_close(struct port *p);
 
+/* Helpers shared by the kinds: "iface" values, and a spec that must name an interface. */
+int port_parse_iface(struct port_spec *spec, const char *val, char *err, size_t errlen);
+int port_check_has_iface(const struct port_spec *spec, char *err, size_t errlen);
+
 /* Kernel interface helpers shared by the kinds. */
 int port_if_get_promisc(const char *ifname, bool *on);
 int port_if_set_promisc(const char *ifname, bool on);

@@ -17,27 +17,15 @@ static int
 af_packet_parse(struct port_spec *spec, const char *key, const char *val, char *err,
 		size_t errlen)
 {
-	if (strcmp(key, "iface") == 0) {
-		if (strlen(val) == 0 || strlen(val) >= sizeof(spec->ifname)) {
-			snprintf(err, errlen, "port '%s': interface name '%.32s' is invalid",
-				 spec->name, val);
-			return -EINVAL;
-		}
-		strcpy(spec->ifname, val);
-		return 0;
-	}
+	if (strcmp(key, "iface") == 0)
+		return port_parse_iface(spec, val, err, errlen);
 	return -ENOENT;
 }
 
 static int
 af_packet_check(const struct port_spec *spec, char *err, size_t errlen)
 {
-	if (!spec->ifname[0]) {
-		snprintf(err, errlen, "port '%s': af_packet needs an interface (af_packet:IFNAME)",
-			 spec->name);
-		return -EINVAL;
-	}
-	return 0;
+	return port_check_has_iface(spec, err, errlen);
 }
 
 static int

@@ -33,15 +33,8 @@ static int
 af_xdp_parse(struct port_spec *spec, const char *key, const char *val, char *err,
 	     size_t errlen)
 {
-	if (strcmp(key, "iface") == 0) {
-		if (strlen(val) == 0 || strlen(val) >= sizeof(spec->ifname)) {
-			snprintf(err, errlen, "port '%s': interface name '%.32s' is invalid",
-				 spec->name, val);
-			return -EINVAL;
-		}
-		strcpy(spec->ifname, val);
-		return 0;
-	}
+	if (strcmp(key, "iface") == 0)
+		return port_parse_iface(spec, val, err, errlen);
 	if (strcmp(key, "prog") == 0) {
 		if (strlen(val) >= sizeof(spec->xdp_prog)) {
 			snprintf(err, errlen, "port '%s': prog path too long", spec->name);
@@ -56,11 +49,10 @@ af_xdp_parse(struct port_spec *spec, const char *key, const char *val, char *err
 static int
 af_xdp_check(const struct port_spec *spec, char *err, size_t errlen)
 {
-	if (!spec->ifname[0]) {
-		snprintf(err, errlen, "port '%s': af_xdp needs an interface (af_xdp:IFNAME)",
-			 spec->name);
-		return -EINVAL;
-	}
+	int rc = port_check_has_iface(spec, err, errlen);
+
+	if (rc)
+		return rc;
 	if (spec->xdp_prog[0] && access(spec->xdp_prog, R_OK) != 0) {
 		snprintf(err, errlen, "port '%s': XDP object '%s': %s", spec->name,
 			 spec->xdp_prog, strerror(errno));
