@@ -56,7 +56,13 @@
 	_(NO_SERVICE,       "no_service",          SL_KIND_DROP)                \
 	_(FRAGMENT,         "fragment_unhandled",  SL_KIND_DROP)                \
 	_(HANDOFF_FULL,     "handoff_ring_full",   SL_KIND_DROP)                \
-	_(TX_FULL,          "tx_full",             SL_KIND_DROP)
+	_(TX_FULL,          "tx_full",             SL_KIND_DROP)                \
+	_(XDP_BLOCKED,      "xdp_blocked",         SL_KIND_DROP)                \
+	_(XDP_BANNED,       "xdp_banned",          SL_KIND_DROP)                \
+	_(XDP_RATE_LIMITED, "xdp_rate_limited",    SL_KIND_DROP)                \
+	_(XDP_ALLOWLISTED,  "xdp_allowlisted",     SL_KIND_EVENT)               \
+	_(XDP_BAN_ADDED,    "xdp_ban_added",       SL_KIND_EVENT)               \
+	_(XDP_SRC_RACE,     "xdp_src_race",        SL_KIND_EVENT)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

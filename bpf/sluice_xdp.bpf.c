@@ -3,11 +3,22 @@
  * sluice_xdp: the XDP program in front of every af_xdp port.
  *
  * Loaded by DPDK's net_af_xdp PMD through its xdp_prog= argument, so it must contain an
- * XSKMAP named xsks_map. For now it is the minimal front: traffic addressed to the
- * appliance (IPv4/IPv6 destination in sl_local_v4/v6, ARP and neighbour discovery whose
- * target is such an address) is redirected to the queue's XSK; everything else — the
- * node's management traffic, other hosts' broadcasts — passes to the kernel untouched.
- * The blocklist, per-source limits and auto-ban stages land in front of this decision.
+ * XSKMAP named xsks_map. Every IP packet first meets the source filter:
+ *
+ *   allowlisted prefix (sl_allow_*)  -> skips everything below
+ *   blocked prefix (sl_block_*, longest match, optional expiry)   -> XDP_DROP
+ *   banned source (sl_ban_*, expiry checked here, lazily removed) -> XDP_DROP
+ *   over its class's limit (sl_class_* -> sl_limits, sl_src_*)    -> XDP_DROP, and a
+ *     source that stays over the limit for ban_after_ns is banned for ban_ttl_ns
+ *
+ * then traffic addressed to the appliance (IPv4/IPv6 destination in sl_local_v4/v6, ARP
+ * and neighbour discovery whose target is such an address) is redirected to the queue's
+ * XSK; everything else — the node's management traffic, other hosts' broadcasts — passes
+ * to the kernel. ARP is never filtered: it carries no routable source to judge.
+ *
+ * The limit is a token bucket per source kept in GCRA form (bpf/sl_bucket.h): one word
+ * per unit, updated by compare-and-swap, so a source spread over several CPUs is held to
+ * its rate exactly. Needs BPF atomics (clang -mcpu=v3, kernel 5.12+).
  *
  * The address maps and counters are pinned by name (LIBBPF_PIN_BY_NAME) so the control
  * side owns them across dataplane restarts; xsks_map is deliberately not pinned: its
@@ -25,8 +36,13 @@
 #include <bpf/bpf_endian.h>
 
 #include "parsing.h"
+#include "sl_bucket.h"
 #include "sl_reasons.h"
 #include "sluice_xdp_abi.h"
+
+/* Tests set this through the skeleton to step time; 0 (always, in production) means the
+ * kernel's CLOCK_MONOTONIC, the clock the control side uses for ban and block expiry. */
+__u64 sl_now_override_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -59,6 +75,100 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_xdp_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SL_XDP_PREFIX_MAX);
+	__type(key, struct sl_lpm_v4_key);
+	__type(value, struct sl_block_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_block_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SL_XDP_PREFIX_MAX);
+	__type(key, struct sl_lpm_v6_key);
+	__type(value, struct sl_block_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_block_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SL_XDP_ALLOW_MAX);
+	__type(key, struct sl_lpm_v4_key);
+	__type(value, struct sl_allow_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_allow_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SL_XDP_ALLOW_MAX);
+	__type(key, struct sl_lpm_v6_key);
+	__type(value, struct sl_allow_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_allow_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SL_XDP_ALLOW_MAX);
+	__type(key, struct sl_lpm_v4_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_class_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SL_XDP_ALLOW_MAX);
+	__type(key, struct sl_lpm_v6_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_class_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_CLASS_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_bucket_params);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_limits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SL_XDP_SRC_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_bucket_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_src_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SL_XDP_SRC_MAX);
+	__type(key, struct sl_local_v6_key);
+	__type(value, struct sl_bucket_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_src_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SL_XDP_BAN_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_ban_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SL_XDP_BAN_MAX);
+	__type(key, struct sl_local_v6_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_ban_v6 SEC(".maps");
+
 /* ARP over Ethernet/IPv4, the only kind we answer. */
 struct sl_arp_eth_ipv4 {
 	__be16 htype;
@@ -80,12 +190,155 @@ struct sl_nd_msg {
 	struct in6_addr target;
 };
 
-static __always_inline int sl_count(__u32 reason, int verdict)
+static __always_inline __u64 sl_now(void)
+{
+	__u64 t = *(volatile __u64 *)&sl_now_override_ns;
+
+	return t ? t : bpf_ktime_get_ns();
+}
+
+static __always_inline void sl_bump(__u32 reason)
 {
 	__u64 *v = bpf_map_lookup_elem(&sl_xdp_stats, &reason);
 
 	if (v)
 		*v += 1;
+}
+
+/* Takes cost_ns from a GCRA word shared by every CPU. Returns 1 if admitted. After a few
+ * lost races the packet is admitted and counted: we never punish a source for our own
+ * contention. */
+static __always_inline int sl_take(__u64 *tat, __u64 now, __u64 cost_ns, __u64 burst_ns)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u64 old = *(volatile __u64 *)tat, next;
+
+		if (!sl_gcra_conforms(old, now, cost_ns, burst_ns, &next))
+			return 0;
+		if (__sync_val_compare_and_swap(tat, old, next) == old)
+			return 1;
+	}
+	sl_bump(SL_CNT_XDP_SRC_RACE);
+	return 1;
+}
+
+/* The per-source limit of class params for the source key. Returns 0 (admit) or a drop
+ * reason. src_map/ban_map are the family's maps. */
+static __always_inline __u32 sl_limit(void *src_map, void *ban_map, const void *key,
+				      const struct sl_bucket_params *p, __u32 len, __u64 now)
+{
+	struct sl_bucket_state *st = bpf_map_lookup_elem(src_map, key);
+	int ok = 1;
+
+	if (!st) {
+		struct sl_bucket_state fresh = {};
+
+		/* NOEXIST: if another CPU created it meanwhile, use theirs. */
+		bpf_map_update_elem(src_map, key, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(src_map, key);
+		if (!st)
+			return 0;
+	}
+	if (p->pkt_interval_ns)
+		ok = sl_take(&st->tat_pkt_ns, now, p->pkt_interval_ns, p->pkt_burst_ns);
+	if (ok && p->byte_q16)
+		ok = sl_take(&st->tat_byte_ns, now, sl_bucket_byte_cost_ns(p, len),
+			     p->byte_burst_ns);
+	if (ok)
+		return 0;
+	if (p->ban_after_ns) {
+		/* A spell of drops with no gap longer than SL_BUCKET_SPELL_GAP_NS; racing CPUs
+		 * may both restart it, which only delays a ban by a packet. */
+		if (now - st->last_drop_ns > SL_BUCKET_SPELL_GAP_NS)
+			st->over_since_ns = now;
+		st->last_drop_ns = now;
+		if (now - st->over_since_ns >= p->ban_after_ns) {
+			__u64 until = now + p->ban_ttl_ns;
+
+			if (bpf_map_update_elem(ban_map, key, &until, BPF_ANY) == 0)
+				sl_bump(SL_CNT_XDP_BAN_ADDED);
+			st->over_since_ns = now;
+		}
+	}
+	return SL_CNT_XDP_RATE_LIMITED;
+}
+
+static __always_inline const struct sl_bucket_params *sl_class_limit(void *class_map,
+								      const void *lpm_key)
+{
+	__u32 *cls = bpf_map_lookup_elem(class_map, lpm_key);
+	__u32 c = cls ? *cls : 0;
+	const struct sl_bucket_params *p = bpf_map_lookup_elem(&sl_limits, &c);
+
+	if (!p || (!p->pkt_interval_ns && !p->byte_q16))
+		return NULL;
+	return p;
+}
+
+/* The source filter for one family. Returns 0 (go on) or a drop reason. */
+static __always_inline __u32 sl_filter(void *allow_map, void *block_map, void *ban_map,
+				       void *class_map, void *src_map, const void *lpm_key,
+				       const void *addr_key, __u32 len)
+{
+	struct sl_block_val *blk;
+	const struct sl_bucket_params *p;
+	__u64 *ban, now = 0;
+
+	if (bpf_map_lookup_elem(allow_map, lpm_key)) {
+		sl_bump(SL_CNT_XDP_ALLOWLISTED);
+		return 0;
+	}
+	blk = bpf_map_lookup_elem(block_map, lpm_key);
+	if (blk) {
+		if (!blk->expires_ns)
+			return SL_CNT_XDP_BLOCKED;
+		now = sl_now();
+		if (blk->expires_ns > now)
+			return SL_CNT_XDP_BLOCKED;
+	}
+	ban = bpf_map_lookup_elem(ban_map, addr_key);
+	if (ban) {
+		if (!now)
+			now = sl_now();
+		if (*ban > now)
+			return SL_CNT_XDP_BANNED;
+		bpf_map_delete_elem(ban_map, addr_key);
+	}
+	p = sl_class_limit(class_map, lpm_key);
+	if (!p)
+		return 0;
+	if (!now)
+		now = sl_now();
+	return sl_limit(src_map, ban_map, addr_key, p, len, now);
+}
+
+static __always_inline __u32 sl_filter_v4(const struct iphdr *ip, __u32 len)
+{
+	struct sl_lpm_v4_key k = { .prefixlen = 32 };
+	__u32 src = ip->saddr;
+
+	__builtin_memcpy(k.addr, &src, 4);
+	return sl_filter(&sl_allow_v4, &sl_block_v4, &sl_ban_v4, &sl_class_v4, &sl_src_v4,
+			 &k, &src, len);
+}
+
+static __always_inline __u32 sl_filter_v6(const struct ipv6hdr *ip6, __u32 len)
+{
+	struct sl_lpm_v6_key k = { .prefixlen = 128 };
+	struct sl_local_v6_key a;
+
+	__builtin_memcpy(k.addr, &ip6->saddr, 16);
+	__builtin_memcpy(a.addr, &ip6->saddr, 16);
+	return sl_filter(&sl_allow_v6, &sl_block_v6, &sl_ban_v6, &sl_class_v6, &sl_src_v6,
+			 &k, &a, len);
+}
+
+static __always_inline int sl_count(__u32 reason, int verdict)
+{
+	sl_bump(reason);
 	return verdict;
 }
 
@@ -154,6 +407,25 @@ int sluice_xdp(struct xdp_md *ctx)
 
 	if (!proto)
 		return sl_count(why == 2 ? SL_CNT_VLAN_TOO_DEEP : SL_CNT_L2_TRUNCATED, XDP_PASS);
+	if (proto == bpf_htons(ETH_P_IP) || proto == bpf_htons(ETH_P_IPV6)) {
+		struct sl_cursor l3 = c;
+		/* Byte limits count the whole frame, as the wire carries it (less FCS). */
+		__u32 len = ctx->data_end - ctx->data, drop = 0;
+
+		if (proto == bpf_htons(ETH_P_IP)) {
+			struct iphdr *ip = sl_pull(&l3, sizeof(*ip));
+
+			if (ip)
+				drop = sl_filter_v4(ip, len);
+		} else {
+			struct ipv6hdr *ip6 = sl_pull(&l3, sizeof(*ip6));
+
+			if (ip6)
+				drop = sl_filter_v6(ip6, len);
+		}
+		if (drop)
+			return sl_count(drop, XDP_DROP);
+	}
 	if (!sl_for_appliance(&c, proto))
 		return sl_count(SL_CNT_XDP_PASS, XDP_PASS);
 	/* With no XSK bound on this queue the frame falls back to the kernel. */

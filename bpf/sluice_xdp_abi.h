@@ -13,9 +13,59 @@
 #define SL_XDP_MAP_LOCAL_V6  "sl_local_v6"
 /* Per-CPU counters indexed by enum sl_counter (sl_reasons.h). */
 #define SL_XDP_MAP_STATS     "sl_xdp_stats"
+/* Source prefixes dropped outright (LPM; value struct sl_block_val). */
+#define SL_XDP_MAP_BLOCK_V4  "sl_block_v4"
+#define SL_XDP_MAP_BLOCK_V6  "sl_block_v6"
+/* Source prefixes that bypass blocks, bans and limits (LPM; value struct sl_allow_val). */
+#define SL_XDP_MAP_ALLOW_V4  "sl_allow_v4"
+#define SL_XDP_MAP_ALLOW_V6  "sl_allow_v6"
+/* Source prefix -> limit class (LPM; value __u32 class); unmatched sources: class 0. */
+#define SL_XDP_MAP_CLASS_V4  "sl_class_v4"
+#define SL_XDP_MAP_CLASS_V6  "sl_class_v6"
+/* Limit of each class (ARRAY of struct sl_bucket_params; all zero: unlimited). */
+#define SL_XDP_MAP_LIMITS    "sl_limits"
+/* Per-source bucket state (LRU hash; struct sl_bucket_state). */
+#define SL_XDP_MAP_SRC_V4    "sl_src_v4"
+#define SL_XDP_MAP_SRC_V6    "sl_src_v6"
+/* Banned sources -> ban expiry, CLOCK_MONOTONIC ns (LRU hash; __u64). */
+#define SL_XDP_MAP_BAN_V4    "sl_ban_v4"
+#define SL_XDP_MAP_BAN_V6    "sl_ban_v6"
 
 #define SL_XDP_LOCAL_MAX     4096
 #define SL_XDP_XSK_MAX       64
+/* Overridable at build time (-D): prefixes per family, tracked sources, bans, classes. */
+#ifndef SL_XDP_PREFIX_MAX
+#define SL_XDP_PREFIX_MAX    (1 << 20)
+#endif
+#ifndef SL_XDP_ALLOW_MAX
+#define SL_XDP_ALLOW_MAX     65536
+#endif
+#ifndef SL_XDP_SRC_MAX
+#define SL_XDP_SRC_MAX       (1 << 18)
+#endif
+#ifndef SL_XDP_BAN_MAX
+#define SL_XDP_BAN_MAX       (1 << 16)
+#endif
+#define SL_XDP_CLASS_MAX     64
+
+/* LPM_TRIE keys: prefix length in bits, then the address in network order. */
+struct sl_lpm_v4_key {
+	unsigned int prefixlen;
+	unsigned char addr[4];
+};
+
+struct sl_lpm_v6_key {
+	unsigned int prefixlen;
+	unsigned char addr[16];
+};
+
+struct sl_block_val {
+	unsigned long long expires_ns;  /* CLOCK_MONOTONIC; 0: until removed */
+};
+
+struct sl_allow_val {
+	unsigned int flags;             /* reserved, 0 */
+};
 
 /* Key of sl_local_v4 is the IPv4 address in network order (__u32). */
 struct sl_local_v6_key {

@@ -2,12 +2,15 @@
 /*
  * test_xdp: BPF_PROG_TEST_RUN fixtures for bpf/sluice_xdp.bpf.c.
  *
- * Each fixture is {name, frame, expected verdict, counter that must move by one}. The
- * program is loaded from its skeleton with pinning switched off (a test must never touch
- * the node's /sys/fs/bpf), the local-address maps are filled with the lab's addresses,
- * and every frame is run through the kernel's verifier-checked program. Without an XSK
- * bound, a redirect falls back to XDP_PASS, so "to the appliance" and "to the kernel"
- * are told apart by the per-CPU reason counters, as the dataplane's stats would.
+ * Each fixture is {name, frame, time, expected verdict, counters that must move by one}.
+ * The program is loaded from its skeleton with pinning switched off (a test must never
+ * touch the node's /sys/fs/bpf); the maps get the lab's addresses and a policy (blocks,
+ * allows, classes, limits, see policy_setup); every frame runs through the kernel's
+ * verifier-checked program with the clock set by the fixture through the program's
+ * sl_now_override_ns, so refills, bans and expiry are exact. Fixtures run in order and
+ * share state: a rate-limit sequence is several fixtures. Without an XSK bound, a
+ * redirect falls back to XDP_PASS, so "to the appliance" and "to the kernel" are told
+ * apart by the per-CPU reason counters, as the dataplane's stats would.
  *
  * Prints one "ok - NAME" / "not ok - NAME: why" line per fixture (tests/run.sh counts
  * them); exits 1 if any failed, 77 (skip) without root.
@@ -23,18 +26,25 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <linux/types.h>
+
+#include "sl_bucket.h"
 #include "sl_reasons.h"
 #include "sluice_xdp.skel.h"
 #include "sluice_xdp_abi.h"
 
-#define FRAME_MAX 256
+#define FRAME_MAX 1536
+#define SEC_NS 1000000000ULL
+#define MS_NS 1000000ULL
 
 struct fixture {
 	const char *name;
 	unsigned char frame[FRAME_MAX];
 	unsigned int len;
+	unsigned long long now_ns;      /* the program's clock for this run; 0: 1 s */
 	int verdict;
 	int counter;
+	int counter2;                   /* a second counter that must move, or 0 */
 };
 
 static const unsigned char mac_us[6] = { 0x02, 0x53, 0x4c, 0, 0, 1 };
@@ -123,6 +133,13 @@ static const unsigned char snm[6] = { 0x33, 0x33, 0xff, 0, 0, 1 };
 
 #define FIX(n, v, c) do { f = &fx[nfx++]; memset(f, 0, sizeof(*f)); \
 	f->name = (n); f->verdict = (v); f->counter = (c); } while (0)
+#define AT(ns) (f->now_ns = (ns))
+#define ALSO(c) (f->counter2 = (c))
+/* An IPv4 or IPv6 packet of total frame length flen from src to the appliance. */
+#define V4FROM(src, flen) do { eth(f, mac_us, 0, 0x0800); \
+	ipv4(f, src, "198.18.0.1", 17, (flen) - 34); zeros(f, (flen) - 34); } while (0)
+#define V6FROM(src) do { eth(f, mac_us, 0, 0x86dd); \
+	ipv6(f, src, "2001:db8::1", 17, 8); zeros(f, 8); } while (0)
 
 static int build(struct fixture *fx)
 {
@@ -178,7 +195,166 @@ static int build(struct fixture *fx)
 	eth(f, mac_us, 0, 0x88b5); zeros(f, 46);
 	FIX("bare ethernet header -> kernel", XDP_PASS, SL_CNT_XDP_PASS);
 	eth(f, mac_us, 0, 0x0800);
+
+	/* Blocklist: longest prefix, both families, expiry. */
+	FIX("source in a blocked ipv4 /24 -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	V4FROM("198.18.200.9", 60);
+	FIX("blocked source to another host -> drop too", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	eth(f, mac_us, 0, 0x0800); ipv4(f, "198.18.200.9", "198.18.0.9", 6, 20); zeros(f, 20);
+	FIX("source next to the blocked /24 -> passes the filter", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.199.255", 60);
+	FIX("block with a TTL, before it expires -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	V4FROM("198.18.201.1", 60); AT(499 * SEC_NS);
+	FIX("block with a TTL, after it expired -> passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.201.1", 60); AT(501 * SEC_NS);
+	FIX("longest prefix decides: live /24 inside an expired /16 ... -> drop", XDP_DROP,
+	    SL_CNT_XDP_BLOCKED);
+	V4FROM("198.19.7.1", 60); AT(10 * SEC_NS);
+	FIX("... and the /16 outside the /24, expired -> passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.19.8.1", 60); AT(10 * SEC_NS);
+	FIX("source in a blocked ipv6 /48 -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	V6FROM("2001:db8:66::9");
+	FIX("ipv6 source outside the /48 -> passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V6FROM("2001:db8:67::9");
+	FIX("802.1Q frame from a blocked source -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	eth(f, mac_us, 1, 0x0800); ipv4(f, "198.18.200.3", "198.18.0.1", 1, 8); zeros(f, 8);
+	FIX("later ipv4 fragment from a blocked source -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	eth(f, mac_us, 0, 0x0800); ipv4(f, "198.18.200.3", "198.18.0.1", 17, 16);
+	f->frame[14 + 6] = 0x00; f->frame[14 + 7] = 0x10; zeros(f, 16);
+	FIX("arp from a blocked source is not filtered", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	eth(f, bcast, 0, 0x0806); arp(f, 1, "198.18.200.3", "198.18.0.1");
+
+	/* Allowlist precedence over blocks (and limits below). */
+	FIX("allowlisted /32 inside a blocked /24 -> passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	ALSO(SL_CNT_XDP_ALLOWLISTED); V4FROM("198.18.200.7", 60);
+	FIX("allowlisted ipv6 inside a blocked /48 -> passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	ALSO(SL_CNT_XDP_ALLOWLISTED); V6FROM("2001:db8:66::7");
+
+	/* Rate limit: class 1 = 10 pps, burst 2. Pass, pass, drop, refill. */
+	FIX("limited source: first packet of the burst", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.50", 60); AT(1 * SEC_NS);
+	FIX("limited source: second packet of the burst", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.50", 60); AT(1 * SEC_NS);
+	FIX("limited source: third at once -> rate limited", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.50", 60); AT(1 * SEC_NS);
+	FIX("another source of the same class has its own bucket", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.51", 60); AT(1 * SEC_NS);
+	FIX("limited source: 99 ms later, still empty -> drop", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.50", 60); AT(1 * SEC_NS + 99 * MS_NS);
+	FIX("limited source: 100 ms later, one token refilled", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.50", 60); AT(1 * SEC_NS + 100 * MS_NS);
+	FIX("limited source: and only one", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.50", 60); AT(1 * SEC_NS + 100 * MS_NS);
+	FIX("limited source: idle 10 s refills only the burst (1 of 2)", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.50", 60); AT(11 * SEC_NS);
+	FIX("limited source: (2 of 2)", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.50", 60); AT(11 * SEC_NS);
+	FIX("limited source: (3 of 2) -> drop", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.50", 60); AT(11 * SEC_NS);
+	FIX("ipv6 class: first packet passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V6FROM("2001:db8::49"); AT(1 * SEC_NS);
+	FIX("ipv6 class: burst of 2 spent", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V6FROM("2001:db8::49"); AT(1 * SEC_NS);
+	FIX("ipv6 class: third -> rate limited", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V6FROM("2001:db8::49"); AT(1 * SEC_NS);
+	FIX("allowlisted source in a limited class is not limited", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	ALSO(SL_CNT_XDP_ALLOWLISTED); V4FROM("198.18.0.52", 60); AT(1 * SEC_NS);
+
+	/* Byte limit: class 3 = 10000 B/s, burst 1514 B: 1000-byte frames cost 100 ms. */
+	FIX("byte limit: a 1000-byte frame fits the burst", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.70", 1000); AT(1 * SEC_NS);
+	FIX("byte limit: a second at once does not", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.70", 1000); AT(1 * SEC_NS);
+	FIX("byte limit: a 60-byte frame still fits", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.70", 60); AT(1 * SEC_NS);
+	FIX("byte limit: 60 ms later a 1000-byte frame fits again", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.70", 1000); AT(1 * SEC_NS + 60 * MS_NS);
+
+	/* Auto-ban: class 2 = 10 pps, burst 1, banned after 1 s over the limit for 5 s. */
+	FIX("ban: within the limit", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.60", 60); AT(100 * SEC_NS);
+	FIX("ban: over the limit, a spell starts", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.60", 60); AT(100 * SEC_NS);
+	FIX("ban: 0.5 s later, one passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.60", 60); AT(100 * SEC_NS + 500 * MS_NS);
+	FIX("ban: and the next is over, spell goes on", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.60", 60); AT(100 * SEC_NS + 500 * MS_NS);
+	FIX("ban: 1 s later, one passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.60", 60); AT(101 * SEC_NS);
+	FIX("ban: 1 s into the spell the source is banned", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	ALSO(SL_CNT_XDP_BAN_ADDED); V4FROM("198.18.0.60", 60); AT(101 * SEC_NS);
+	FIX("ban: banned even within its rate", XDP_DROP, SL_CNT_XDP_BANNED);
+	V4FROM("198.18.0.60", 60); AT(103 * SEC_NS);
+	FIX("ban: banned to any destination", XDP_DROP, SL_CNT_XDP_BANNED);
+	eth(f, mac_us, 0, 0x0800); ipv4(f, "198.18.0.60", "198.18.0.9", 6, 20); zeros(f, 20);
+	AT(105 * SEC_NS);
+	FIX("ban: expired after its TTL, the source is back", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.60", 60); AT(106 * SEC_NS + 1);
+	FIX("ban: a new spell shorter than ban_after does not ban", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.60", 60); AT(106 * SEC_NS + 1);
+	FIX("ban: a gap of over 1 s restarts the spell", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.0.60", 60); AT(107 * SEC_NS + 500 * MS_NS);
+	FIX("ban: the restarted spell is younger than 1 s -> no ban", XDP_DROP, SL_CNT_XDP_RATE_LIMITED);
+	V4FROM("198.18.0.60", 60); AT(107 * SEC_NS + 500 * MS_NS);
 	return nfx;
+}
+
+static int lpm4(struct bpf_map *m, const char *pfx, unsigned int len, const void *val,
+		size_t vsz)
+{
+	struct sl_lpm_v4_key k = { .prefixlen = len };
+
+	inet_pton(AF_INET, pfx, k.addr);
+	return bpf_map__update_elem(m, &k, sizeof(k), val, vsz, 0);
+}
+
+static int lpm6(struct bpf_map *m, const char *pfx, unsigned int len, const void *val,
+		size_t vsz)
+{
+	struct sl_lpm_v6_key k = { .prefixlen = len };
+
+	inet_pton(AF_INET6, pfx, k.addr);
+	return bpf_map__update_elem(m, &k, sizeof(k), val, vsz, 0);
+}
+
+static int limit(struct sluice_xdp *skel, unsigned int cls, unsigned long long pps,
+		 unsigned long long burst, unsigned long long Bps, unsigned long long burst_bytes,
+		 unsigned long long ban_after_ns, unsigned long long ban_ttl_ns)
+{
+	struct sl_bucket_params p;
+
+	memset(&p, 0, sizeof(p));
+	if (sl_bucket_params_set(&p, pps, burst, Bps, burst_bytes))
+		return -1;
+	p.ban_after_ns = ban_after_ns;
+	p.ban_ttl_ns = ban_ttl_ns;
+	return bpf_map__update_elem(skel->maps.sl_limits, &cls, sizeof(cls), &p, sizeof(p), 0);
+}
+
+/* The policy the fixtures are written against. */
+static int policy_setup(struct sluice_xdp *skel)
+{
+	struct sl_block_val forever = { 0 }, until500 = { 500 * SEC_NS }, until5 = { 5 * SEC_NS };
+	struct sl_allow_val allow = { 0 };
+	unsigned int c1 = 1, c2 = 2, c3 = 3;
+	int rc = 0;
+
+	rc |= lpm4(skel->maps.sl_block_v4, "198.18.200.0", 24, &forever, sizeof(forever));
+	rc |= lpm4(skel->maps.sl_block_v4, "198.18.201.0", 24, &until500, sizeof(until500));
+	rc |= lpm4(skel->maps.sl_block_v4, "198.19.0.0", 16, &until5, sizeof(until5));
+	rc |= lpm4(skel->maps.sl_block_v4, "198.19.7.0", 24, &forever, sizeof(forever));
+	rc |= lpm6(skel->maps.sl_block_v6, "2001:db8:66::", 48, &forever, sizeof(forever));
+	rc |= lpm4(skel->maps.sl_allow_v4, "198.18.200.7", 32, &allow, sizeof(allow));
+	rc |= lpm4(skel->maps.sl_allow_v4, "198.18.0.52", 32, &allow, sizeof(allow));
+	rc |= lpm6(skel->maps.sl_allow_v6, "2001:db8:66::7", 128, &allow, sizeof(allow));
+	rc |= lpm4(skel->maps.sl_class_v4, "198.18.0.48", 28, &c1, sizeof(c1));
+	rc |= lpm4(skel->maps.sl_class_v4, "198.18.0.60", 32, &c2, sizeof(c2));
+	rc |= lpm4(skel->maps.sl_class_v4, "198.18.0.70", 32, &c3, sizeof(c3));
+	rc |= lpm6(skel->maps.sl_class_v6, "2001:db8::48", 125, &c1, sizeof(c1));
+	rc |= limit(skel, 1, 10, 2, 0, 0, 0, 0);
+	rc |= limit(skel, 2, 10, 1, 0, 0, 1 * SEC_NS, 5 * SEC_NS);
+	rc |= limit(skel, 3, 0, 0, 10000, 1514, 0, 0);
+	return rc;
 }
 
 static int counter_sum(int fd, unsigned int key, unsigned long long *out)
@@ -199,7 +375,7 @@ static int counter_sum(int fd, unsigned int key, unsigned long long *out)
 
 int main(void)
 {
-	static struct fixture fx[64];
+	static struct fixture fx[96];
 	static const char *const v4[] = { "198.18.0.1", "198.18.1.1" };
 	static const char *const v6[] = { "2001:db8::1", "2001:db8:1::1" };
 	struct sl_local_val val = { 0 };
@@ -233,6 +409,10 @@ int main(void)
 		bpf_map__update_elem(skel->maps.sl_local_v4, &a4, sizeof(a4), &val, sizeof(val), 0);
 		bpf_map__update_elem(skel->maps.sl_local_v6, &k6, sizeof(k6), &val, sizeof(val), 0);
 	}
+	if (policy_setup(skel)) {
+		printf("not ok - xdp fixtures: policy setup: %s\n", strerror(errno));
+		return 1;
+	}
 	prog_fd = bpf_program__fd(skel->progs.sluice_xdp);
 	stats_fd = bpf_map__fd(skel->maps.sl_xdp_stats);
 	nfx = build(fx);
@@ -247,6 +427,7 @@ int main(void)
 
 		for (k = 0; k < SL_CNT__MAX; k++)
 			counter_sum(stats_fd, k, &before[k]);
+		skel->bss->sl_now_override_ns = fx[i].now_ns ? fx[i].now_ns : SEC_NS;
 		if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
 			printf("not ok - %s: test run: %s\n", fx[i].name, strerror(errno));
 			failed++;
@@ -260,7 +441,8 @@ int main(void)
 			bad = 1;
 		}
 		for (k = 0; k < SL_CNT__MAX && !bad; k++) {
-			unsigned long long want = (int)k == fx[i].counter ? 1 : 0;
+			unsigned long long want = ((int)k == fx[i].counter ||
+						    (fx[i].counter2 && (int)k == fx[i].counter2)) ? 1 : 0;
 
 			if (after[k] - before[k] != want) {
 				printf("not ok - %s: counter %u moved by %llu, want %llu\n", fx[i].name,

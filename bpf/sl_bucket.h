@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sl_bucket: token-bucket arithmetic shared by the XDP filter and the dataplane.
+ *
+ * A token bucket of rate r and burst b is kept in its GCRA form (ITU-T I.371's virtual
+ * scheduling algorithm, which admits exactly the same packets): one 64-bit "theoretical
+ * arrival time" (TAT) per key instead of a (tokens, timestamp) pair. max(TAT, t) - t is
+ * the time the bucket needs to refill completely, (b - tokens) / r; a packet of cost c
+ * (its size in ns of credit, c / r) finds enough tokens iff that backlog plus c is at most
+ * the burst time b / r, and admitting it moves TAT to max(TAT, t) + c. With one word of
+ * state the update is a single compare-and-swap, so a
+ * source whose packets land on several CPUs is limited exactly, without a spin lock (the
+ * kernel refuses bpf_spin_lock in LRU maps, and per-source state must be LRU: spoofed
+ * sources are unbounded).
+ *
+ * Costs: packets cost interval_ns = 1e9 / rate_pps; bytes cost len * byte_q16 >> 16 ns,
+ * byte_q16 = 2^16 * 1e9 / rate_Bps, so byte rates keep 1/65536 ns per byte of resolution
+ * without a division per packet. Parameters are computed by the control side
+ * (sl_bucket_params) and stored in the limit map.
+ *
+ * Context: BPF (XDP, per packet) and C (dataplane fast path; control side for params).
+ * Preprocessor and integer arithmetic only; no libc, no kernel headers beyond __u64.
+ */
+#ifndef SL_BUCKET_H
+#define SL_BUCKET_H
+
+#define SL_NSEC_PER_SEC 1000000000ULL
+#define SL_BUCKET_Q     16
+
+/* One limit: what a class of sources may send. Zero intervals mean "no limit" on that
+ * unit. Explicit padding: shared with userspace through a map. */
+struct sl_bucket_params {
+	__u64 pkt_interval_ns;          /* 1e9 / packets per second; 0: no packet limit */
+	__u64 pkt_burst_ns;             /* burst_pkts * pkt_interval_ns */
+	__u64 byte_q16;                 /* 2^16 * 1e9 / bytes per second; 0: no byte limit */
+	__u64 byte_burst_ns;            /* burst_bytes * 1e9 / bytes per second */
+	__u64 ban_after_ns;             /* over the limit this long: ban; 0: never ban */
+	__u64 ban_ttl_ns;               /* ban duration */
+};
+
+/* Per-source state: GCRA arrival times and the auto-ban tracker. */
+struct sl_bucket_state {
+	__u64 tat_pkt_ns;
+	__u64 tat_byte_ns;
+	__u64 over_since_ns;            /* first drop of the current over-limit spell */
+	__u64 last_drop_ns;
+};
+
+/* A spell of drops ends when a source stays within its limit this long. */
+#define SL_BUCKET_SPELL_GAP_NS (SL_NSEC_PER_SEC)
+
+/*
+ * Does a packet of cost_ns find enough tokens in a bucket of burst_ns whose arrival time
+ * is tat, at now? On success *next is the arrival time to store.
+ */
+static inline int
+sl_gcra_conforms(__u64 tat, __u64 now, __u64 cost_ns, __u64 burst_ns, __u64 *next)
+{
+	__u64 base = tat > now ? tat : now;
+
+	if (base - now + cost_ns > burst_ns)
+		return 0;
+	*next = base + cost_ns;
+	return 1;
+}
+
+static inline __u64
+sl_bucket_byte_cost_ns(const struct sl_bucket_params *p, __u32 len)
+{
+	return ((__u64)len * p->byte_q16) >> SL_BUCKET_Q;
+}
+
+/*
+ * Limit parameters from rate and burst. Returns 0, or -1 if out of range (zero rate,
+ * burst below one packet, or values whose arithmetic would overflow). Control side only:
+ * it divides.
+ */
+static inline int
+sl_bucket_params_set(struct sl_bucket_params *p, __u64 rate_pps, __u64 burst_pkts,
+		     __u64 rate_Bps, __u64 burst_bytes)
+{
+	if (rate_pps) {
+		if (burst_pkts < 1 || rate_pps > SL_NSEC_PER_SEC || burst_pkts > (1ULL << 24))
+			return -1;
+		p->pkt_interval_ns = SL_NSEC_PER_SEC / rate_pps;
+		p->pkt_burst_ns = burst_pkts * p->pkt_interval_ns;
+	} else {
+		p->pkt_interval_ns = 0;
+		p->pkt_burst_ns = 0;
+	}
+	if (rate_Bps) {
+		/* A burst below one full-size frame would drop every large packet. */
+		if (burst_bytes < 1514 || rate_Bps < 1000 || rate_Bps > (1ULL << 40) ||
+		    burst_bytes > (1ULL << 32))
+			return -1;
+		p->byte_q16 = (SL_NSEC_PER_SEC << SL_BUCKET_Q) / rate_Bps;
+		p->byte_burst_ns = burst_bytes * SL_NSEC_PER_SEC / rate_Bps;
+	} else {
+		p->byte_q16 = 0;
+		p->byte_burst_ns = 0;
+	}
+	return 0;
+}
+
+#endif /* SL_BUCKET_H */
