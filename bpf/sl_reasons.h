@@ -73,4 +73,12 @@ enum sl_counter {
 	SL_CNT__MAX
 };
 
+#ifndef __bpf__
+/* Userspace: names and kinds by code (sl_reasons.c). */
+extern const char *const sl_counter_names[SL_CNT__MAX];
+extern const unsigned char sl_counter_kinds[SL_CNT__MAX];
+/* Returns the counter with that name, or -1. */
+int sl_counter_by_name(const char *name);
+#endif
+
 #endif /* SL_REASONS_H */

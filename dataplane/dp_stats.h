@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dp_stats: names and kinds of the counters in bpf/sl_reasons.h, and their totals.
+ * dp_stats: counter totals over workers (names and kinds: bpf/sl_reasons.h).
  *
  * Workers own their counters (struct worker.cnt, plain uint64_t written only by that
  * worker); readers on the control thread sum them without locks. A torn read is not
@@ -17,17 +17,11 @@
 
 #include "sl_reasons.h"
 
-extern const char *const sl_counter_names[SL_CNT__MAX];
-extern const uint8_t sl_counter_kinds[SL_CNT__MAX];
-
 static inline bool
 sl_counter_is_drop(int c)
 {
 	return sl_counter_kinds[c] == SL_KIND_DROP;
 }
-
-/* Returns the counter with that name, or -1. */
-int sl_counter_by_name(const char *name);
 
 struct dp;
 /* Sums every worker's counters into out[SL_CNT__MAX]. Context: control thread. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# deploy/lab.sh up [--no-appliance] | down | status | stats — the lab of DESIGN.md section 5.
+# deploy/lab.sh up [--no-appliance] | down | restart | status | stats — DESIGN.md section 5.
 #
 #   sl-client 198.18.0.2  ─┐                          ┌─ sl-be1 198.18.1.11 nginx :80, UDP :53 :7
 #   sl-abuser 198.18.0.66 ─┼─ br-front ══ sl-node ══ br-back ─┼─ sl-be2 198.18.1.12
@@ -12,6 +12,7 @@
 # up      builds the namespaces, bridges, veths, backends, and starts the appliance in
 #         sl-node (unless --no-appliance); returns when the dataplane answers.
 # down    stops what up started (by PID) and removes everything; safe on a half-built lab.
+# restart stops and starts the appliance only (the pinned XDP maps stay).
 # status  the topology, backends and appliance; stats  the dataplane's counters.
 #
 # Addresses only from 198.18.0.0/15 and 2001:db8::/32; nothing leaves the namespaces.
@@ -259,8 +260,12 @@ esac
 sub=$1; shift
 case "$sub" in
 	up) cmd_up "$@" ;;
+	restart)
+		ns_exists sl-node || die "the lab is down (deploy/lab.sh up)"
+		kill_pidfile "$RUN/dataplane.pid"
+		start_appliance ;;
 	down) cmd_down ;;
 	status) cmd_status ;;
 	stats) cmd_stats ;;
-	*) echo "lab: unknown command '$sub' (up, down, status, stats)" >&2; exit 2 ;;
+	*) echo "lab: unknown command '$sub' (up, down, restart, status, stats)" >&2; exit 2 ;;
 esac
