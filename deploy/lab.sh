@@ -7,7 +7,9 @@
 #   sl-abuser 198.18.0.66 ─┼─ br-front ══ sl-node ══ br-back ─┼─ sl-be2 198.18.1.12
 #                          │  (in sl-sw)  front   back  (sl-sw) └─ sl-be3 198.18.1.13
 #                            198.18.0.1, 2001:db8::1 | 198.18.1.1, 2001:db8:1::1
-#                            owned by sluice-dataplane (AF_XDP), not by the kernel
+#                            owned by sluice-dataplane (AF_XDP), not by the kernel;
+#                            the node's kernel has a management address, 198.18.0.250,
+#                            with a TCP service on port 2222 (what the XDP front passes)
 #
 # up      builds the namespaces, bridges, veths, backends, and starts the appliance in
 #         sl-node (unless --no-appliance); returns when the dataplane answers.
@@ -156,6 +158,13 @@ cmd_up() {
 	# The appliance's addresses belong to the dataplane: the kernel side has none (and no
 	# IPv6 either, so it cannot answer neighbour discovery for them by accident).
 	in_ns sl-node sysctl -qw net.ipv6.conf.front.disable_ipv6=1 net.ipv6.conf.back.disable_ipv6=1
+	# The node's own management address: traffic to it is the kernel's, and the XDP
+	# front must keep passing it. A TCP service stands in for sshd.
+	ip -n sl-node addr add 198.18.0.250/24 dev front
+	in_ns sl-node ethtool -K front tx off >/dev/null 2>&1 || true
+	in_ns sl-node setsid socat TCP-LISTEN:2222,bind=198.18.0.250,fork,reuseaddr \
+		SYSTEM:"echo sl-node-management" >/dev/null 2>&1 &
+	echo $! >"$RUN/mgmt.pid"
 	wire sl-client eth0 sw-client br-front
 	wire sl-abuser eth0 sw-abuser br-front
 	host_setup sl-client eth0 198.18.0.2/24 198.18.0.1 2001:db8::2/64 2001:db8::1
@@ -189,6 +198,7 @@ kill_pidfile() {
 cmd_down() {
 	local n
 	kill_pidfile "$RUN/dataplane.pid"
+	kill_pidfile "$RUN/mgmt.pid"
 	for n in 1 2 3; do
 		kill_pidfile "$RUN/be$n/nginx.pid"
 		kill_pidfile "$RUN/be$n/udp7.pid"

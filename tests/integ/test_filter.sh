@@ -12,7 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 CTL="$SLUICE_BUILD/controlplane/sluice-xdpctl --bpffs /run/sluice/lab/bpffs"
 
-require_root 18
+require_root 20
 trap '"$LAB" down >/dev/null 2>&1' EXIT
 "$LAB" down >/dev/null 2>&1
 if ! check "lab up" "$LAB" up; then
@@ -50,6 +50,10 @@ check_ge "flood: the abuser was rate-limited in XDP" 1000 "$(xdp xdp_rate_limite
 check_ge "flood: then banned" 1 "$(xdp xdp_ban_added)"
 check "flood: the ban is listed" sh -c "$CTL ban list | grep -q '^198.18.0.66 '"
 check "flood: the banned abuser cannot reach the appliance" sh -c "! $PING_ABUSER"
+check "flood: management traffic to the node's kernel still works" \
+	sh -c '[ "$(ip netns exec sl-client socat -T 3 - TCP:198.18.0.250:2222 </dev/null)" = sl-node-management ]'
+check "flood: and ping to the management address too" \
+	ip netns exec sl-client ping -c 2 -W 1 198.18.0.250
 sleep 4.5
 check "flood: after the ban's TTL the abuser is back" $PING_ABUSER
 finish

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 LAB=$LIB_ROOT/deploy/lab.sh
 
-require_root 28
+require_root 29
 trap '"$LAB" down >/dev/null 2>&1' EXIT
 
 "$LAB" down >/dev/null 2>&1
@@ -38,8 +38,10 @@ check_ge "arp_reply counted by the dataplane" $((arp0 + 4)) "$(dp_counter arp_re
 check_ge "nd_advert counted by the dataplane" $((nd0 + 2)) "$(dp_counter nd_advert)"
 check_ge "icmp_echo_reply counted by the dataplane" $((echo0 + 7)) "$(dp_counter icmp_echo_reply)"
 check_ge "icmp6_echo_reply counted by the dataplane" $((echo60 + 6)) "$(dp_counter icmp6_echo_reply)"
-check_eq "sl-node's kernel interfaces carry no IPv4 address" "" \
-	"$(ip -n sl-node -4 -o addr show dev front; ip -n sl-node -4 -o addr show dev back)"
+check_eq "sl-node's kernel holds none of the appliance's addresses" "" \
+	"$(ip -n sl-node -o addr show | grep -E '198\.18\.0\.1/|198\.18\.1\.1/|2001:db8::1/|2001:db8:1::1/' || true)"
+check "the node's kernel answers on its management address" \
+	sh -c '[ "$(ip netns exec sl-client socat -T 3 - TCP:198.18.0.250:2222 </dev/null)" = sl-node-management ]'
 check "the backends serve their name over HTTP" \
 	sh -c '[ "$(ip netns exec sl-be2 curl -s -m 3 http://198.18.1.13/)" = be3 ]'
 
@@ -78,5 +80,5 @@ check_eq "no lab veth left in the root namespace" "" \
 check_eq "no hugepage files left" "" "$(ls /dev/hugepages 2>/dev/null | grep rtemap || true)"
 check_eq "no pinned-map bpffs left mounted" "" "$(mount | grep /run/sluice/lab || true)"
 check_eq "no dataplane, lab nginx or lab socat process left" "" \
-	"$(live_procs 'sluice-dataplane|/run/sluice/lab/be|UDP6-RECVFROM' | tr '\n' ' ')"
+	"$(live_procs 'sluice-dataplane|/run/sluice/lab/be|UDP6-RECVFROM|TCP-LISTEN:2222' | tr '\n' ' ')"
 finish
