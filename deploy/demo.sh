@@ -6,7 +6,8 @@
 # On a fresh machine: installs the Debian packages Sluice needs, builds it, brings up the
 # lab (DESIGN.md section 5) with the appliance running on its embedded default config,
 # and shows a client reaching the appliance — ARP, ping over IPv4 and IPv6 — answered by
-# the DPDK dataplane, not the kernel, with the dataplane's own counters. Then it takes
+# the DPDK dataplane, not the kernel, an abuser blocked at run time by the XDP front
+# filter, and the counters of both. Then it takes
 # the lab down again, unless --keep is given (then: deploy/lab.sh status|stats|down).
 set -euo pipefail
 
@@ -40,7 +41,7 @@ echo "built $build/dataplane/sluice-dataplane and $build/bpf/sluice_xdp.o"
 
 cleanup() {
 	if ((keep == 0)); then
-		say "6. Taking the lab down"
+		say "7. Taking the lab down"
 		"$here/deploy/lab.sh" down
 	fi
 }
@@ -52,14 +53,26 @@ say "3. Bringing up the lab: namespaces, bridges, nginx and UDP backends, the ap
 "$here/deploy/lab.sh" status
 
 say "4. The client reaches the appliance; the dataplane answers, the kernel does not"
-echo "sl-node's kernel interfaces carry no IPv4 address (the dataplane owns 198.18.0.1):"
-in_ns sl-node ip -4 -br addr show dev front | grep . || echo "(none)"
+echo "sl-node's kernel holds only its management address; the dataplane owns 198.18.0.1:"
+in_ns sl-node ip -4 -br addr show dev front
 in_ns sl-client arping -c 2 -w 4 -I eth0 198.18.0.1
 in_ns sl-client ping -c 3 -W 2 198.18.0.1
 in_ns sl-client ping -6 -c 3 -W 2 2001:db8::1
 in_ns sl-be1 ping -c 2 -W 2 198.18.1.1
 
-say "5. The dataplane's counters (control socket /run/sluice/dataplane.sock)"
+say "5. The XDP front filter: block sl-abuser at run time, nothing restarted"
+xdpctl() { printf '$ sluice-xdpctl %s\n' "$*"; "$build/controlplane/sluice-xdpctl" --bpffs /run/sluice/lab/bpffs "$@"; }
+xdpctl block add 198.18.0.66/32
+if in_ns sl-abuser ping -c 2 -W 1 198.18.0.1; then
+	echo "demo: the blocked abuser still got through" >&2
+	exit 1
+fi
+echo "(no reply: dropped in XDP before the dataplane saw it)"
+in_ns sl-client ping -c 1 -W 1 198.18.0.1
+xdpctl block list
+xdpctl block del 198.18.0.66/32
+
+say "6. The dataplane's counters (control socket /run/sluice/dataplane.sock)"
 "$here/deploy/lab.sh" stats
 
 cat <<TXT
@@ -67,8 +80,9 @@ cat <<TXT
 What happened: the XDP program in front of sl-node's 'front' and 'back' interfaces sent
 frames addressed to the appliance to AF_XDP sockets; the DPDK worker answered ARP,
 neighbour solicitations and echo requests by rewriting each frame in place and sent it
-back — no kernel stack involved. Counters above: arp_reply, nd_advert, icmp_echo_reply,
-icmp6_echo_reply (the dataplane) and xdp_redirect / xdp_pass (the XDP program).
+back — no kernel stack involved. The abuser's packets, while blocked, were dropped by
+the XDP program itself. Counters above: arp_reply, nd_advert, icmp_echo_reply,
+icmp6_echo_reply (the dataplane); xdp_redirect, xdp_pass, xdp_blocked (the XDP program).
 TXT
 if ((keep)); then
 	echo
