@@ -19,10 +19,12 @@
  * (sl_bucket_params) and stored in the limit map.
  *
  * Context: BPF (XDP, per packet) and C (dataplane fast path; control side for params).
- * Preprocessor and integer arithmetic only; no libc, no kernel headers beyond __u64.
+ * Integer arithmetic only; no libc, no kernel headers beyond linux/types.h.
  */
 #ifndef SL_BUCKET_H
 #define SL_BUCKET_H
+
+#include <linux/types.h>
 
 #define SL_NSEC_PER_SEC 1000000000ULL
 #define SL_BUCKET_Q     16
