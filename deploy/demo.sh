@@ -10,6 +10,7 @@
 # filter, and the counters of both. Then it takes
 # the lab down again, unless --keep is given (then: deploy/lab.sh status|stats|down).
 set -euo pipefail
+# DPDK is started only by deploy/lab.sh, always with --no-pci --in-memory.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 keep=0

@@ -7,6 +7,7 @@
 # drops by reason with the dataplane still answering; and `lab.sh down` leaving nothing
 # behind (namespaces, veths, hugepage files, pinned maps, processes).
 set -uo pipefail
+# DPDK is started only by deploy/lab.sh, always with --no-pci --in-memory.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 LAB=$LIB_ROOT/deploy/lab.sh
