@@ -181,9 +181,16 @@ pkt_parse_ipv6(const uint8_t *p, uint32_t avail, struct pkt_meta *m)
 		return SL_CNT_IP6_BAD_LENGTH;
 	end = sizeof(*ip6) + plen;
 	nh = ip6->proto;
-	for (i = 0; i < PKT_IP6_EXT_MAX; i++) {
+	/* Up to PKT_IP6_EXT_MAX extension headers are walked; the header after them must be
+	 * the upper layer. i == PKT_IP6_EXT_MAX is the look at that last header. */
+	for (i = 0; i <= PKT_IP6_EXT_MAX; i++) {
 		uint32_t hlen;
+		bool later = false;
 
+		if (i == PKT_IP6_EXT_MAX && (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+					      nh == IPPROTO_DSTOPTS || nh == IPPROTO_AH ||
+					      nh == IPPROTO_FRAGMENT))
+			return SL_CNT_IP6_EXT_CHAIN;
 		switch (nh) {
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
@@ -205,7 +212,10 @@ pkt_parse_ipv6(const uint8_t *p, uint32_t avail, struct pkt_meta *m)
 			memcpy(&fo, p + off + 2, sizeof(fo));
 			fo = rte_be_to_cpu_16(fo);
 			m->flags |= PKT_F_FRAG;
-			if (fo & 0xfff8)
+			/* In a non-first fragment what follows is the middle of the
+			 * fragmentable part (RFC 8200 4.5), not a header to walk. */
+			later = (fo & 0xfff8) != 0;
+			if (later)
 				m->flags |= PKT_F_FRAG_LATER;
 			hlen = 8;
 			break;
@@ -218,8 +228,10 @@ pkt_parse_ipv6(const uint8_t *p, uint32_t avail, struct pkt_meta *m)
 		m->flags |= PKT_F_IP6_EXT;
 		nh = p[off];
 		off += hlen;
+		if (later)
+			goto done;
 	}
-	return SL_CNT_IP6_EXT_CHAIN;
+	return SL_CNT_IP6_EXT_CHAIN;        /* not reached: the last pass returns or jumps */
 done:
 	m->l3 = PKT_L3_IPV6;
 	m->l4_proto = nh;
