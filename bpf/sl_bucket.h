@@ -72,6 +72,78 @@ sl_bucket_byte_cost_ns(const struct sl_bucket_params *p, __u32 len)
 	return ((__u64)len * p->byte_q16) >> SL_BUCKET_Q;
 }
 
+/* Compare-and-swap attempts before a packet is admitted anyway (see sl_bucket_police). */
+#define SL_BUCKET_CAS_TRIES 4
+
+/* sl_bucket_police verdicts; SL_BUCKET_RACED may be or-ed into SL_BUCKET_PASS. */
+#define SL_BUCKET_PASS   0
+#define SL_BUCKET_DROP   1      /* over the limit */
+#define SL_BUCKET_BAN    2      /* over the limit for ban_after_ns: drop, and ban it now */
+#define SL_BUCKET_RACED  4      /* admitted after losing every compare-and-swap */
+
+/* Takes cost_ns from one GCRA word shared by every CPU. Returns 1 admitted, 0 not, -1
+ * admitted after SL_BUCKET_CAS_TRIES lost races: we never punish a source for our own
+ * contention. __sync builtins: the same atomics in BPF (-mcpu=v3) and in C. */
+static inline int
+sl_bucket_take(__u64 *tat, __u64 now, __u64 cost_ns, __u64 burst_ns)
+{
+	int i;
+
+	for (i = 0; i < SL_BUCKET_CAS_TRIES; i++) {
+		__u64 old = *(volatile __u64 *)tat, next;
+
+		if (!sl_gcra_conforms(old, now, cost_ns, burst_ns, &next))
+			return 0;
+		if (__sync_val_compare_and_swap(tat, old, next) == old)
+			return 1;
+	}
+	return -1;
+}
+
+/*
+ * One packet of len bytes from the source whose state is st, under limit p, at now:
+ * the packet bucket, then the byte bucket, then the auto-ban tracker. Returns an
+ * SL_BUCKET_* verdict. The XDP filter and the dataplane's first stage both decide here.
+ */
+static inline int
+sl_bucket_police(struct sl_bucket_state *st, const struct sl_bucket_params *p, __u32 len,
+		 __u64 now)
+{
+	int ok = 1, raced = 0;
+
+	if (p->pkt_interval_ns) {
+		ok = sl_bucket_take(&st->tat_pkt_ns, now, p->pkt_interval_ns, p->pkt_burst_ns);
+		raced |= ok < 0;
+	}
+	if (ok && p->byte_q16) {
+		ok = sl_bucket_take(&st->tat_byte_ns, now, sl_bucket_byte_cost_ns(p, len),
+				    p->byte_burst_ns);
+		raced |= ok < 0;
+	}
+	if (ok)
+		return raced ? SL_BUCKET_PASS | SL_BUCKET_RACED : SL_BUCKET_PASS;
+	if (!p->ban_after_ns)
+		return SL_BUCKET_DROP;
+	/* A spell of drops with no gap longer than SL_BUCKET_SPELL_GAP_NS; racing CPUs may
+	 * both restart it, which only delays a ban by a packet. */
+	if (now - st->last_drop_ns > SL_BUCKET_SPELL_GAP_NS)
+		st->over_since_ns = now;
+	st->last_drop_ns = now;
+	if (now - st->over_since_ns < p->ban_after_ns)
+		return SL_BUCKET_DROP;
+	st->over_since_ns = now;
+	return SL_BUCKET_BAN;
+}
+
+/* Whether a state is as good as a fresh one at now (both buckets full, no spell going):
+ * such an entry can be forgotten without changing any verdict. */
+static inline int
+sl_bucket_idle(const struct sl_bucket_state *st, __u64 now)
+{
+	return st->tat_pkt_ns <= now && st->tat_byte_ns <= now &&
+	       now - st->last_drop_ns > SL_BUCKET_SPELL_GAP_NS;
+}
+
 /*
  * Limit parameters from rate and burst. Returns 0, or -1 if out of range (zero rate,
  * burst below one packet, or values whose arithmetic would overflow). Control side only:

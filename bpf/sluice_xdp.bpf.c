@@ -6,7 +6,8 @@
  * XSKMAP named xsks_map. Every IP packet first meets the source filter:
  *
  *   allowlisted prefix (sl_allow_*)  -> skips everything below
- *   blocked prefix (sl_block_*, longest match, optional expiry)   -> XDP_DROP
+ *   blocked source (sl_blkhost_* for single addresses, else sl_block_*, longest match,
+ *     optional expiry)                                            -> XDP_DROP
  *   banned source (sl_ban_*, expiry checked here, lazily removed) -> XDP_DROP
  *   over its class's limit (sl_class_* -> sl_limits, sl_src_*)    -> XDP_DROP, and a
  *     source that stays over the limit for ban_after_ns is banned for ban_ttl_ns
@@ -15,6 +16,9 @@
  * and neighbour discovery whose target is such an address) is redirected to the queue's
  * XSK; everything else — the node's management traffic, other hosts' broadcasts — passes
  * to the kernel. ARP is never filtered: it carries no routable source to judge.
+ *
+ * Tables known to be empty are not looked up (sl_conf.present, see the ABI header), so
+ * the pass path costs only the lookups the policy in force needs.
  *
  * The limit is a token bucket per source kept in GCRA form (bpf/sl_bucket.h): one word
  * per unit, updated by compare-and-swap, so a source spread over several CPUs is held to
@@ -92,6 +96,33 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_block_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_XDP_PREFIX_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_block_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_blkhost_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_XDP_PREFIX_MAX);
+	__type(key, struct sl_local_v6_key);
+	__type(value, struct sl_block_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_blkhost_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_conf);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_conf SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -205,33 +236,23 @@ static __always_inline void sl_bump(__u32 reason)
 		*v += 1;
 }
 
-/* Takes cost_ns from a GCRA word shared by every CPU. Returns 1 if admitted. After a few
- * lost races the packet is admitted and counted: we never punish a source for our own
- * contention. */
-static __always_inline int sl_take(__u64 *tat, __u64 now, __u64 cost_ns, __u64 burst_ns)
+/* Which tables may hold entries (sl_conf.present); all of them if the map is unreadable,
+ * which an ARRAY never is. */
+static __always_inline struct sl_conf *sl_conf_get(void)
 {
-	int i;
+	__u32 zero = 0;
 
-#pragma unroll
-	for (i = 0; i < 4; i++) {
-		__u64 old = *(volatile __u64 *)tat, next;
-
-		if (!sl_gcra_conforms(old, now, cost_ns, burst_ns, &next))
-			return 0;
-		if (__sync_val_compare_and_swap(tat, old, next) == old)
-			return 1;
-	}
-	sl_bump(SL_CNT_XDP_SRC_RACE);
-	return 1;
+	return bpf_map_lookup_elem(&sl_conf, &zero);
 }
 
 /* The per-source limit of class params for the source key. Returns 0 (admit) or a drop
- * reason. src_map/ban_map are the family's maps. */
+ * reason. src_map/ban_map are the family's maps, ban_bit its SL_CONF_BAN bit. */
 static __always_inline __u32 sl_limit(void *src_map, void *ban_map, const void *key,
-				      const struct sl_bucket_params *p, __u32 len, __u64 now)
+				      const struct sl_bucket_params *p, __u32 len, __u64 now,
+				      __u32 ban_bit)
 {
 	struct sl_bucket_state *st = bpf_map_lookup_elem(src_map, key);
-	int ok = 1;
+	int v;
 
 	if (!st) {
 		struct sl_bucket_state fresh = {};
@@ -242,25 +263,22 @@ static __always_inline __u32 sl_limit(void *src_map, void *ban_map, const void *
 		if (!st)
 			return 0;
 	}
-	if (p->pkt_interval_ns)
-		ok = sl_take(&st->tat_pkt_ns, now, p->pkt_interval_ns, p->pkt_burst_ns);
-	if (ok && p->byte_q16)
-		ok = sl_take(&st->tat_byte_ns, now, sl_bucket_byte_cost_ns(p, len),
-			     p->byte_burst_ns);
-	if (ok)
+	v = sl_bucket_police(st, p, len, now);
+	if (v & SL_BUCKET_RACED)
+		sl_bump(SL_CNT_XDP_SRC_RACE);
+	if (!(v & ~SL_BUCKET_RACED))
 		return 0;
-	if (p->ban_after_ns) {
-		/* A spell of drops with no gap longer than SL_BUCKET_SPELL_GAP_NS; racing CPUs
-		 * may both restart it, which only delays a ban by a packet. */
-		if (now - st->last_drop_ns > SL_BUCKET_SPELL_GAP_NS)
-			st->over_since_ns = now;
-		st->last_drop_ns = now;
-		if (now - st->over_since_ns >= p->ban_after_ns) {
-			__u64 until = now + p->ban_ttl_ns;
+	if (v == SL_BUCKET_BAN) {
+		struct sl_conf *conf = sl_conf_get();
+		__u64 until = now + p->ban_ttl_ns;
 
-			if (bpf_map_update_elem(ban_map, key, &until, BPF_ANY) == 0)
-				sl_bump(SL_CNT_XDP_BAN_ADDED);
-			st->over_since_ns = now;
+		/* The bit goes up before the entry exists, as on the control side. */
+		if (conf && !(conf->present & ban_bit))
+			__sync_fetch_and_or(&conf->present, ban_bit);
+		if (bpf_map_update_elem(ban_map, key, &until, BPF_ANY) == 0) {
+			sl_bump(SL_CNT_XDP_BAN_ADDED);
+			if (conf)
+				__sync_fetch_and_add(&conf->ban_gen, 1);
 		}
 	}
 	return SL_CNT_XDP_RATE_LIMITED;
@@ -269,7 +287,7 @@ static __always_inline __u32 sl_limit(void *src_map, void *ban_map, const void *
 static __always_inline const struct sl_bucket_params *sl_class_limit(void *class_map,
 								      const void *lpm_key)
 {
-	__u32 *cls = bpf_map_lookup_elem(class_map, lpm_key);
+	__u32 *cls = class_map ? bpf_map_lookup_elem(class_map, lpm_key) : NULL;
 	__u32 c = cls ? *cls : 0;
 	const struct sl_bucket_params *p = bpf_map_lookup_elem(&sl_limits, &c);
 
@@ -278,20 +296,27 @@ static __always_inline const struct sl_bucket_params *sl_class_limit(void *class
 	return p;
 }
 
-/* The source filter for one family. Returns 0 (go on) or a drop reason. */
-static __always_inline __u32 sl_filter(void *allow_map, void *block_map, void *ban_map,
-				       void *class_map, void *src_map, const void *lpm_key,
-				       const void *addr_key, __u32 len)
+/* The source filter for one family; v6 selects the family's sl_conf bits. Returns 0 (go
+ * on) or a drop reason. Tables whose bit is clear in sl_conf.present are not looked up. */
+static __always_inline __u32 sl_filter(void *allow_map, void *host_map, void *block_map,
+				       void *ban_map, void *class_map, void *src_map,
+				       const void *lpm_key, const void *addr_key, __u32 len, int v6)
 {
-	struct sl_block_val *blk;
+	struct sl_conf *conf = sl_conf_get();
+	__u32 present = conf ? conf->present : ~0u;
+	struct sl_block_val *blk = NULL;
 	const struct sl_bucket_params *p;
 	__u64 *ban, now = 0;
 
-	if (bpf_map_lookup_elem(allow_map, lpm_key)) {
+	if ((present & SL_CONF_BIT(SL_CONF_ALLOW, v6)) && bpf_map_lookup_elem(allow_map, lpm_key)) {
 		sl_bump(SL_CNT_XDP_ALLOWLISTED);
 		return 0;
 	}
-	blk = bpf_map_lookup_elem(block_map, lpm_key);
+	/* A host entry is the longest match there is: the trie only if it has none. */
+	if (present & SL_CONF_BIT(SL_CONF_BLOCK_HOST, v6))
+		blk = bpf_map_lookup_elem(host_map, addr_key);
+	if (!blk && (present & SL_CONF_BIT(SL_CONF_BLOCK_NET, v6)))
+		blk = bpf_map_lookup_elem(block_map, lpm_key);
 	if (blk) {
 		if (!blk->expires_ns)
 			return SL_CNT_XDP_BLOCKED;
@@ -299,7 +324,8 @@ static __always_inline __u32 sl_filter(void *allow_map, void *block_map, void *b
 		if (blk->expires_ns > now)
 			return SL_CNT_XDP_BLOCKED;
 	}
-	ban = bpf_map_lookup_elem(ban_map, addr_key);
+	ban = (present & SL_CONF_BIT(SL_CONF_BAN, v6)) ? bpf_map_lookup_elem(ban_map, addr_key)
+						       : NULL;
 	if (ban) {
 		if (!now)
 			now = sl_now();
@@ -307,12 +333,15 @@ static __always_inline __u32 sl_filter(void *allow_map, void *block_map, void *b
 			return SL_CNT_XDP_BANNED;
 		bpf_map_delete_elem(ban_map, addr_key);
 	}
-	p = sl_class_limit(class_map, lpm_key);
+	if (!(present & SL_CONF_LIMITS))
+		return 0;
+	p = sl_class_limit((present & SL_CONF_BIT(SL_CONF_CLASS, v6)) ? class_map : NULL,
+			   lpm_key);
 	if (!p)
 		return 0;
 	if (!now)
 		now = sl_now();
-	return sl_limit(src_map, ban_map, addr_key, p, len, now);
+	return sl_limit(src_map, ban_map, addr_key, p, len, now, SL_CONF_BIT(SL_CONF_BAN, v6));
 }
 
 static __always_inline __u32 sl_filter_v4(const struct iphdr *ip, __u32 len)
@@ -321,8 +350,8 @@ static __always_inline __u32 sl_filter_v4(const struct iphdr *ip, __u32 len)
 	__u32 src = ip->saddr;
 
 	__builtin_memcpy(k.addr, &src, 4);
-	return sl_filter(&sl_allow_v4, &sl_block_v4, &sl_ban_v4, &sl_class_v4, &sl_src_v4,
-			 &k, &src, len);
+	return sl_filter(&sl_allow_v4, &sl_blkhost_v4, &sl_block_v4, &sl_ban_v4, &sl_class_v4,
+			 &sl_src_v4, &k, &src, len, 0);
 }
 
 static __always_inline __u32 sl_filter_v6(const struct ipv6hdr *ip6, __u32 len)
@@ -332,8 +361,8 @@ static __always_inline __u32 sl_filter_v6(const struct ipv6hdr *ip6, __u32 len)
 
 	__builtin_memcpy(k.addr, &ip6->saddr, 16);
 	__builtin_memcpy(a.addr, &ip6->saddr, 16);
-	return sl_filter(&sl_allow_v6, &sl_block_v6, &sl_ban_v6, &sl_class_v6, &sl_src_v6,
-			 &k, &a, len);
+	return sl_filter(&sl_allow_v6, &sl_blkhost_v6, &sl_block_v6, &sl_ban_v6, &sl_class_v6,
+			 &sl_src_v6, &k, &a, len, 1);
 }
 
 static __always_inline int sl_count(__u32 reason, int verdict)

@@ -13,9 +13,15 @@
 #define SL_XDP_MAP_LOCAL_V6  "sl_local_v6"
 /* Per-CPU counters indexed by enum sl_counter (sl_reasons.h). */
 #define SL_XDP_MAP_STATS     "sl_xdp_stats"
-/* Source prefixes dropped outright (LPM; value struct sl_block_val). */
+/* Source prefixes dropped outright (LPM; value struct sl_block_val), except single
+ * addresses (/32, /128): those are in an exact-match hash keyed by the address, so the
+ * common blocklist of hosts costs one hash probe and the trie holds only networks. A
+ * host entry is the longest possible match, so looking it up first keeps longest-prefix
+ * semantics. */
 #define SL_XDP_MAP_BLOCK_V4  "sl_block_v4"
 #define SL_XDP_MAP_BLOCK_V6  "sl_block_v6"
+#define SL_XDP_MAP_BLKHOST_V4 "sl_blkhost_v4"
+#define SL_XDP_MAP_BLKHOST_V6 "sl_blkhost_v6"
 /* Source prefixes that bypass blocks, bans and limits (LPM; value struct sl_allow_val). */
 #define SL_XDP_MAP_ALLOW_V4  "sl_allow_v4"
 #define SL_XDP_MAP_ALLOW_V6  "sl_allow_v6"
@@ -30,6 +36,9 @@
 /* Banned sources -> ban expiry, CLOCK_MONOTONIC ns (LRU hash; __u64). */
 #define SL_XDP_MAP_BAN_V4    "sl_ban_v4"
 #define SL_XDP_MAP_BAN_V6    "sl_ban_v6"
+/* One struct sl_conf (ARRAY of 1, mmapable): which tables may hold entries, and
+ * generations bumped on every change (the dataplane's first stage mirrors on them). */
+#define SL_XDP_MAP_CONF      "sl_conf"
 
 #define SL_XDP_LOCAL_MAX     4096
 #define SL_XDP_XSK_MAX       64
@@ -65,6 +74,31 @@ struct sl_block_val {
 
 struct sl_allow_val {
 	unsigned int flags;             /* reserved, 0 */
+};
+
+/*
+ * sl_conf.present: a bit per table that may hold entries. The program skips a lookup in
+ * a table whose bit is clear, so a packet pays only for the tables in use. The control
+ * side sets a bit before it inserts and clears it only after it found the table empty
+ * (and sets it again if an insert raced in); the program sets the ban bit itself before
+ * it adds a ban. A stale set bit costs one lookup; a clear bit on a table with entries
+ * would lose policy, so the dataplane recomputes all bits from the maps when it starts.
+ * IPv6 bits are the IPv4 bits shifted by SL_CONF_V6_SHIFT.
+ */
+#define SL_CONF_ALLOW        0x01u
+#define SL_CONF_BLOCK_NET    0x02u
+#define SL_CONF_BLOCK_HOST   0x04u
+#define SL_CONF_CLASS        0x08u
+#define SL_CONF_BAN          0x10u
+#define SL_CONF_LIMITS       0x80u      /* some class has a limit; both families */
+#define SL_CONF_V6_SHIFT     8
+#define SL_CONF_BIT(bit, v6) ((bit) << ((v6) ? SL_CONF_V6_SHIFT : 0))
+
+struct sl_conf {
+	unsigned int present;           /* SL_CONF_* bits, changed with atomic or/and */
+	unsigned int reserved;
+	unsigned long long gen;         /* +1 on every change of blocks, allows, classes, limits */
+	unsigned long long ban_gen;     /* +1 on every ban added or removed (here or in XDP) */
 };
 
 /* Key of sl_local_v4 is the IPv4 address in network order (__u32). */

@@ -39,11 +39,17 @@ enum bpf_ctl_list {
 	BPF_CTL_LIST__MAX
 };
 
+struct sl_conf;
+struct bpf_object;
+
 struct bpf_ctl {
 	char pin_dir[256];
-	int fd[BPF_CTL_LIST__MAX][2];   /* [what][0: IPv4, 1: IPv6] */
+	int fd[BPF_CTL_LIST__MAX][2];   /* [what][0: IPv4, 1: IPv6]; blocks: the networks' trie */
+	int host_fd[2];                 /* blocks of single addresses (exact-match hash) */
 	int limits_fd;
 	int stats_fd;
+	int conf_fd;
+	struct sl_conf *conf;           /* sl_conf, mapped shared with the program */
 };
 
 /* One listed entry: prefix (bans: a /32 or /128), and what it carries. */
@@ -64,13 +70,30 @@ void bpf_ctl_prefix_format(const struct bpf_ctl_prefix *p, char *buf, size_t len
 
 /* Opens the pinned maps under pin_dir (NULL: /sys/fs/bpf). */
 int bpf_ctl_open(struct bpf_ctl *c, const char *pin_dir, char *err, size_t errlen);
+/* The same over the maps of a loaded object (tests, benchmarks: nothing pinned). */
+int bpf_ctl_open_obj(struct bpf_ctl *c, struct bpf_object *obj, char *err, size_t errlen);
 void bpf_ctl_close(struct bpf_ctl *c);
+
+/*
+ * Recomputes sl_conf.present from the maps themselves: sets the bit of every table that
+ * holds entries, clears the others. For whoever starts the program over maps it did not
+ * fill (the dataplane, at start). Returns 0 or -errno.
+ */
+int bpf_ctl_conf_resync(struct bpf_ctl *c);
+/* Generations of the filter's tables: bpf_ctl_gen changes whenever a block, allow entry,
+ * class or limit does; bpf_ctl_ban_gen whenever a ban is added (here or by the program)
+ * or removed. */
+uint64_t bpf_ctl_gen(const struct bpf_ctl *c);
+uint64_t bpf_ctl_ban_gen(const struct bpf_ctl *c);
 
 uint64_t bpf_ctl_now_ns(void);
 
 /* ttl_s 0: until removed. Duplicates are refused (-EEXIST), a full map too (-ENOSPC). */
 int bpf_ctl_block_add(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_t ttl_s,
 		      char *err, size_t errlen);
+/* The same with an absolute CLOCK_MONOTONIC expiry (0: none). */
+int bpf_ctl_block_add_until(struct bpf_ctl *c, const struct bpf_ctl_prefix *p,
+			    uint64_t expires_ns, char *err, size_t errlen);
 int bpf_ctl_allow_add(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, char *err,
 		      size_t errlen);
 int bpf_ctl_class_set(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint32_t class_id,
@@ -78,11 +101,22 @@ int bpf_ctl_class_set(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint32_
 /* Bans take a single address (a /32 or /128) and a TTL of at least one second. */
 int bpf_ctl_ban_add(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_t ttl_s,
 		    char *err, size_t errlen);
+/* Bans address p until until_ns (CLOCK_MONOTONIC), replacing a ban it already has: for
+ * bans decided elsewhere (the dataplane's first stage). */
+int bpf_ctl_ban_set_until(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_t until_ns,
+			  char *err, size_t errlen);
 /* Removes the exact entry; -ENOENT if there is none. */
 int bpf_ctl_del(struct bpf_ctl *c, enum bpf_ctl_list what, const struct bpf_ctl_prefix *p,
 		char *err, size_t errlen);
 /* Calls fn for every entry of a kind (both families), stopping if it returns non-zero. */
 int bpf_ctl_list(struct bpf_ctl *c, enum bpf_ctl_list what, bpf_ctl_entry_fn fn, void *arg);
+
+/*
+ * Deletes blocks and bans whose expiry is at or before now_ns (expired entries already
+ * stop matching; this frees their room and their listing). Returns the number deleted,
+ * or -errno. Context: control side, periodically.
+ */
+int bpf_ctl_sweep(struct bpf_ctl *c, uint64_t now_ns);
 
 /* Class 0..SL_XDP_CLASS_MAX-1; class 0 applies to every source no class prefix matches.
  * All-zero params remove the limit. */

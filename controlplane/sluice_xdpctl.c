@@ -41,6 +41,8 @@ usage(FILE *f)
 "                                     bytes; sources over it for --ban-after are banned\n"
 "  limit del CLASS | limit list\n"
 "  ban add ADDRESS --ttl SECONDS | ban del ADDRESS | ban list\n"
+"  sweep                              delete expired blocks and bans (they already\n"
+"                                     stop matching; the dataplane sweeps every second)\n"
 "  stats                              the filter's counters, summed over CPUs\n"
 "\n"
 "Exit status: 0 done, 1 refused or failed, 2 usage.\n",
@@ -276,7 +278,8 @@ main(int argc, char **argv)
 	verb = optind + 1 < argc ? argv[optind + 1] : "";
 	args = argv + optind + 2;
 	nargs = argc - optind - 2;
-	if (strcmp(obj, "stats") != 0 && strcmp(obj, "limit") != 0 && kind_of(obj, &what)) {
+	if (strcmp(obj, "stats") != 0 && strcmp(obj, "limit") != 0 && strcmp(obj, "sweep") != 0 &&
+	    kind_of(obj, &what)) {
 		fprintf(stderr, "sluice-xdpctl: unknown command '%.32s' (try --help)\n", obj);
 		return EXIT_USAGE;
 	}
@@ -287,6 +290,14 @@ main(int argc, char **argv)
 	rc = EXIT_USAGE;
 	if (strcmp(obj, "stats") == 0) {
 		rc = do_stats(&c);
+	} else if (strcmp(obj, "sweep") == 0 && !*verb) {
+		rc = bpf_ctl_sweep(&c, bpf_ctl_now_ns());
+		if (rc >= 0) {
+			printf(json_out ? "{\"deleted\":%d}\n" : "%d expired entries deleted\n", rc);
+			rc = 0;
+		} else {
+			snprintf(err, sizeof(err), "sweep: %s", strerror(-rc));
+		}
 	} else if (strcmp(obj, "limit") == 0) {
 		if (strcmp(verb, "list") == 0 && nargs == 0)
 			rc = do_limit_list(&c);

@@ -28,6 +28,7 @@
 
 #include <linux/types.h>
 
+#include "bpf_ctl.h"
 #include "sl_bucket.h"
 #include "sl_reasons.h"
 #include "sluice_xdp.skel.h"
@@ -216,6 +217,18 @@ static int build(struct fixture *fx)
 	V6FROM("2001:db8:66::9");
 	FIX("ipv6 source outside the /48 -> passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
 	V6FROM("2001:db8:67::9");
+	FIX("blocked ipv4 host (exact-match table) -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	V4FROM("198.18.202.9", 60);
+	FIX("its neighbour, in no table -> passes", XDP_PASS, SL_CNT_XDP_REDIRECT);
+	V4FROM("198.18.202.8", 60);
+	FIX("host block inside an expired /16: the host entry decides -> drop", XDP_DROP,
+	    SL_CNT_XDP_BLOCKED);
+	V4FROM("198.19.0.9", 60); AT(10 * SEC_NS);
+	FIX("host block with a TTL, after it expired, inside a live /24 -> passes", XDP_PASS,
+	    SL_CNT_XDP_REDIRECT);
+	V4FROM("198.19.7.9", 60); AT(10 * SEC_NS);
+	FIX("blocked ipv6 host -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
+	V6FROM("2001:db8:77::9");
 	FIX("802.1Q frame from a blocked source -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
 	eth(f, mac_us, 1, 0x0800); ipv4(f, "198.18.200.3", "198.18.0.1", 1, 8); zeros(f, 8);
 	FIX("later ipv4 fragment from a blocked source -> drop", XDP_DROP, SL_CNT_XDP_BLOCKED);
@@ -299,26 +312,31 @@ static int build(struct fixture *fx)
 	return nfx;
 }
 
-static int lpm4(struct bpf_map *m, const char *pfx, unsigned int len, const void *val,
-		size_t vsz)
-{
-	struct sl_lpm_v4_key k = { .prefixlen = len };
+static struct bpf_ctl ctl;
+static char ctl_err[256];
 
-	inet_pton(AF_INET, pfx, k.addr);
-	return bpf_map__update_elem(m, &k, sizeof(k), val, vsz, 0);
+/* One policy entry through the control library, as sluice-xdpctl makes it. */
+static int pol(enum bpf_ctl_list what, const char *pfx, unsigned long long until_ns,
+	       unsigned int cls)
+{
+	struct bpf_ctl_prefix p;
+	int rc = bpf_ctl_prefix_parse(pfx, &p, ctl_err, sizeof(ctl_err));
+
+	if (rc == 0) {
+		if (what == BPF_CTL_BLOCK)
+			rc = bpf_ctl_block_add_until(&ctl, &p, until_ns, ctl_err, sizeof(ctl_err));
+		else if (what == BPF_CTL_ALLOW)
+			rc = bpf_ctl_allow_add(&ctl, &p, ctl_err, sizeof(ctl_err));
+		else
+			rc = bpf_ctl_class_set(&ctl, &p, cls, ctl_err, sizeof(ctl_err));
+	}
+	if (rc)
+		printf("not ok - policy %s: %s\n", pfx, ctl_err);
+	return rc;
 }
 
-static int lpm6(struct bpf_map *m, const char *pfx, unsigned int len, const void *val,
-		size_t vsz)
-{
-	struct sl_lpm_v6_key k = { .prefixlen = len };
-
-	inet_pton(AF_INET6, pfx, k.addr);
-	return bpf_map__update_elem(m, &k, sizeof(k), val, vsz, 0);
-}
-
-static int limit(struct sluice_xdp *skel, unsigned int cls, unsigned long long pps,
-		 unsigned long long burst, unsigned long long Bps, unsigned long long burst_bytes,
+static int limit(unsigned int cls, unsigned long long pps, unsigned long long burst,
+		 unsigned long long Bps, unsigned long long burst_bytes,
 		 unsigned long long ban_after_ns, unsigned long long ban_ttl_ns)
 {
 	struct sl_bucket_params p;
@@ -328,32 +346,34 @@ static int limit(struct sluice_xdp *skel, unsigned int cls, unsigned long long p
 		return -1;
 	p.ban_after_ns = ban_after_ns;
 	p.ban_ttl_ns = ban_ttl_ns;
-	return bpf_map__update_elem(skel->maps.sl_limits, &cls, sizeof(cls), &p, sizeof(p), 0);
+	return bpf_ctl_limit_set(&ctl, cls, &p, ctl_err, sizeof(ctl_err));
 }
 
-/* The policy the fixtures are written against. */
-static int policy_setup(struct sluice_xdp *skel)
+/* The policy the fixtures are written against, made through bpf_ctl so that the
+ * program sees the tables exactly as the control side leaves them (sl_conf bits too). */
+static int policy_setup(void)
 {
-	struct sl_block_val forever = { 0 }, until500 = { 500 * SEC_NS }, until5 = { 5 * SEC_NS };
-	struct sl_allow_val allow = { 0 };
-	unsigned int c1 = 1, c2 = 2, c3 = 3;
 	int rc = 0;
 
-	rc |= lpm4(skel->maps.sl_block_v4, "198.18.200.0", 24, &forever, sizeof(forever));
-	rc |= lpm4(skel->maps.sl_block_v4, "198.18.201.0", 24, &until500, sizeof(until500));
-	rc |= lpm4(skel->maps.sl_block_v4, "198.19.0.0", 16, &until5, sizeof(until5));
-	rc |= lpm4(skel->maps.sl_block_v4, "198.19.7.0", 24, &forever, sizeof(forever));
-	rc |= lpm6(skel->maps.sl_block_v6, "2001:db8:66::", 48, &forever, sizeof(forever));
-	rc |= lpm4(skel->maps.sl_allow_v4, "198.18.200.7", 32, &allow, sizeof(allow));
-	rc |= lpm4(skel->maps.sl_allow_v4, "198.18.0.52", 32, &allow, sizeof(allow));
-	rc |= lpm6(skel->maps.sl_allow_v6, "2001:db8:66::7", 128, &allow, sizeof(allow));
-	rc |= lpm4(skel->maps.sl_class_v4, "198.18.0.48", 28, &c1, sizeof(c1));
-	rc |= lpm4(skel->maps.sl_class_v4, "198.18.0.60", 32, &c2, sizeof(c2));
-	rc |= lpm4(skel->maps.sl_class_v4, "198.18.0.70", 32, &c3, sizeof(c3));
-	rc |= lpm6(skel->maps.sl_class_v6, "2001:db8::48", 125, &c1, sizeof(c1));
-	rc |= limit(skel, 1, 10, 2, 0, 0, 0, 0);
-	rc |= limit(skel, 2, 10, 1, 0, 0, 1 * SEC_NS, 5 * SEC_NS);
-	rc |= limit(skel, 3, 0, 0, 10000, 1514, 0, 0);
+	rc |= pol(BPF_CTL_BLOCK, "198.18.200.0/24", 0, 0);
+	rc |= pol(BPF_CTL_BLOCK, "198.18.201.0/24", 500 * SEC_NS, 0);
+	rc |= pol(BPF_CTL_BLOCK, "198.19.0.0/16", 5 * SEC_NS, 0);
+	rc |= pol(BPF_CTL_BLOCK, "198.19.7.0/24", 0, 0);
+	rc |= pol(BPF_CTL_BLOCK, "198.18.202.9", 0, 0);
+	rc |= pol(BPF_CTL_BLOCK, "198.19.0.9", 0, 0);
+	rc |= pol(BPF_CTL_BLOCK, "198.19.7.9", 5 * SEC_NS, 0);
+	rc |= pol(BPF_CTL_BLOCK, "2001:db8:66::/48", 0, 0);
+	rc |= pol(BPF_CTL_BLOCK, "2001:db8:77::9", 0, 0);
+	rc |= pol(BPF_CTL_ALLOW, "198.18.200.7", 0, 0);
+	rc |= pol(BPF_CTL_ALLOW, "198.18.0.52", 0, 0);
+	rc |= pol(BPF_CTL_ALLOW, "2001:db8:66::7", 0, 0);
+	rc |= pol(BPF_CTL_CLASS, "198.18.0.48/28", 0, 1);
+	rc |= pol(BPF_CTL_CLASS, "198.18.0.60", 0, 2);
+	rc |= pol(BPF_CTL_CLASS, "198.18.0.70", 0, 3);
+	rc |= pol(BPF_CTL_CLASS, "2001:db8::48/125", 0, 1);
+	rc |= limit(1, 10, 2, 0, 0, 0, 0);
+	rc |= limit(2, 10, 1, 0, 0, 1 * SEC_NS, 5 * SEC_NS);
+	rc |= limit(3, 0, 0, 10000, 1514, 0, 0);
 	return rc;
 }
 
@@ -371,6 +391,119 @@ static int counter_sum(int fd, unsigned int key, unsigned long long *out)
 		*out += v[i];
 	free(v);
 	return 0;
+}
+
+/* Runs one fixture; prints its ok/not ok line. Returns 1 if it failed. */
+static int run_fixture(struct sluice_xdp *skel, int prog_fd, int stats_fd,
+		       const struct fixture *fx)
+{
+	unsigned char out[FRAME_MAX];
+	unsigned long long before[SL_CNT__MAX], after[SL_CNT__MAX];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = fx->frame, .data_size_in = fx->len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	unsigned int k;
+	int bad = 0;
+
+	for (k = 0; k < SL_CNT__MAX; k++)
+		counter_sum(stats_fd, k, &before[k]);
+	skel->bss->sl_now_override_ns = fx->now_ns ? fx->now_ns : SEC_NS;
+	if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
+		printf("not ok - %s: test run: %s\n", fx->name, strerror(errno));
+		return 1;
+	}
+	for (k = 0; k < SL_CNT__MAX; k++)
+		counter_sum(stats_fd, k, &after[k]);
+	if ((int)opts.retval != fx->verdict) {
+		printf("not ok - %s: verdict %u, want %d\n", fx->name, opts.retval, fx->verdict);
+		bad = 1;
+	}
+	for (k = 0; k < SL_CNT__MAX && !bad; k++) {
+		unsigned long long want = ((int)k == fx->counter ||
+					    (fx->counter2 && (int)k == fx->counter2)) ? 1 : 0;
+
+		if (after[k] - before[k] != want) {
+			printf("not ok - %s: counter %u moved by %llu, want %llu\n", fx->name, k,
+			       after[k] - before[k], want);
+			bad = 1;
+		}
+	}
+	if (!bad && (opts.data_size_out != fx->len || memcmp(out, fx->frame, fx->len))) {
+		printf("not ok - %s: frame modified\n", fx->name);
+		bad = 1;
+	}
+	if (!bad)
+		printf("ok - %s\n", fx->name);
+	return bad;
+}
+
+static int count_entry(const struct bpf_ctl_entry *e, void *arg)
+{
+	(void)e;
+	++*(int *)arg;
+	return 0;
+}
+
+static int count_list(enum bpf_ctl_list what)
+{
+	int n = 0;
+
+	bpf_ctl_list(&ctl, what, count_entry, &n);
+	return n;
+}
+
+static int check(int ok, const char *name)
+{
+	printf("%s - %s\n", ok ? "ok" : "not ok", name);
+	return !ok;
+}
+
+/*
+ * The control side's bookkeeping after the fixtures ran: sweeping expired entries,
+ * sl_conf bits following the tables, and what a clear bit means (the table is not
+ * looked up) and how the dataplane recovers from it (resync).
+ */
+static int control_checks(struct sluice_xdp *skel, int prog_fd, int stats_fd)
+{
+	static struct fixture f1;
+	struct fixture *f = &f1;
+	struct bpf_ctl_prefix p;
+	struct sl_block_val forever = { 0 };
+	unsigned int a4;
+	int failed = 0, blocks = count_list(BPF_CTL_BLOCK), n;
+
+	/* Expired at 10 s: 198.19.0.0/16 and 198.19.7.9 (5 s); 198.18.201.0/24 (500 s) not. */
+	n = bpf_ctl_sweep(&ctl, 10 * SEC_NS);
+	failed += check(n == 2 && count_list(BPF_CTL_BLOCK) == blocks - 2,
+			"sweep deletes exactly the expired blocks");
+	bpf_ctl_prefix_parse("198.18.202.9", &p, ctl_err, sizeof(ctl_err));
+	bpf_ctl_del(&ctl, BPF_CTL_BLOCK, &p, ctl_err, sizeof(ctl_err));
+	failed += check((ctl.conf->present & SL_CONF_BLOCK_HOST) != 0,
+			"a host table with an entry left keeps its bit");
+	bpf_ctl_prefix_parse("198.19.0.9", &p, ctl_err, sizeof(ctl_err));
+	bpf_ctl_del(&ctl, BPF_CTL_BLOCK, &p, ctl_err, sizeof(ctl_err));
+	failed += check(!(ctl.conf->present & SL_CONF_BLOCK_HOST) &&
+			(ctl.conf->present & SL_CONF_BIT(SL_CONF_BLOCK_HOST, 1)) &&
+			(ctl.conf->present & SL_CONF_BLOCK_NET),
+			"deleting the last ipv4 host block clears only its bit");
+
+	/* An entry written behind the library's back, with the bit clear. */
+	inet_pton(AF_INET, "198.18.202.9", &a4);
+	bpf_map__update_elem(skel->maps.sl_blkhost_v4, &a4, sizeof(a4), &forever,
+			     sizeof(forever), 0);
+	memset(f, 0, sizeof(*f));
+	f->name = "a table whose bit is clear is not looked up -> passes";
+	f->verdict = XDP_PASS;
+	f->counter = SL_CNT_XDP_REDIRECT;
+	V4FROM("198.18.202.9", 60);
+	failed += run_fixture(skel, prog_fd, stats_fd, f);
+	bpf_ctl_conf_resync(&ctl);
+	memset(f, 0, sizeof(*f));
+	f->name = "after bpf_ctl_conf_resync the same source -> drop";
+	f->verdict = XDP_DROP;
+	f->counter = SL_CNT_XDP_BLOCKED;
+	V4FROM("198.18.202.9", 60);
+	failed += run_fixture(skel, prog_fd, stats_fd, f);
+	return failed;
 }
 
 int main(void)
@@ -409,56 +542,17 @@ int main(void)
 		bpf_map__update_elem(skel->maps.sl_local_v4, &a4, sizeof(a4), &val, sizeof(val), 0);
 		bpf_map__update_elem(skel->maps.sl_local_v6, &k6, sizeof(k6), &val, sizeof(val), 0);
 	}
-	if (policy_setup(skel)) {
-		printf("not ok - xdp fixtures: policy setup: %s\n", strerror(errno));
+	if (bpf_ctl_open_obj(&ctl, skel->obj, ctl_err, sizeof(ctl_err)) || policy_setup()) {
+		printf("not ok - xdp fixtures: policy setup: %s\n", ctl_err);
 		return 1;
 	}
 	prog_fd = bpf_program__fd(skel->progs.sluice_xdp);
 	stats_fd = bpf_map__fd(skel->maps.sl_xdp_stats);
 	nfx = build(fx);
-	for (i = 0; i < nfx; i++) {
-		unsigned char out[FRAME_MAX];
-		unsigned long long before[SL_CNT__MAX], after[SL_CNT__MAX];
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = fx[i].frame,
-			    .data_size_in = fx[i].len, .data_out = out,
-			    .data_size_out = sizeof(out), .repeat = 1);
-		unsigned int k;
-		int bad = 0;
-
-		for (k = 0; k < SL_CNT__MAX; k++)
-			counter_sum(stats_fd, k, &before[k]);
-		skel->bss->sl_now_override_ns = fx[i].now_ns ? fx[i].now_ns : SEC_NS;
-		if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
-			printf("not ok - %s: test run: %s\n", fx[i].name, strerror(errno));
-			failed++;
-			continue;
-		}
-		for (k = 0; k < SL_CNT__MAX; k++)
-			counter_sum(stats_fd, k, &after[k]);
-		if ((int)opts.retval != fx[i].verdict) {
-			printf("not ok - %s: verdict %u, want %d\n", fx[i].name, opts.retval,
-			       fx[i].verdict);
-			bad = 1;
-		}
-		for (k = 0; k < SL_CNT__MAX && !bad; k++) {
-			unsigned long long want = ((int)k == fx[i].counter ||
-						    (fx[i].counter2 && (int)k == fx[i].counter2)) ? 1 : 0;
-
-			if (after[k] - before[k] != want) {
-				printf("not ok - %s: counter %u moved by %llu, want %llu\n", fx[i].name,
-				       k, after[k] - before[k], want);
-				bad = 1;
-			}
-		}
-		if (!bad && (opts.data_size_out != fx[i].len || memcmp(out, fx[i].frame, fx[i].len))) {
-			printf("not ok - %s: frame modified\n", fx[i].name);
-			bad = 1;
-		}
-		if (bad)
-			failed++;
-		else
-			printf("ok - %s\n", fx[i].name);
-	}
+	for (i = 0; i < nfx; i++)
+		failed += run_fixture(skel, prog_fd, stats_fd, &fx[i]);
+	failed += control_checks(skel, prog_fd, stats_fd);
+	bpf_ctl_close(&ctl);
 	sluice_xdp__destroy(skel);
 	return failed ? 1 : 0;
 }
