@@ -62,7 +62,9 @@
 	_(XDP_RATE_LIMITED, "xdp_rate_limited",    SL_KIND_DROP)                \
 	_(XDP_ALLOWLISTED,  "xdp_allowlisted",     SL_KIND_EVENT)               \
 	_(XDP_BAN_ADDED,    "xdp_ban_added",       SL_KIND_EVENT)               \
-	_(XDP_SRC_RACE,     "xdp_src_race",        SL_KIND_EVENT)
+	_(XDP_SRC_RACE,     "xdp_src_race",        SL_KIND_EVENT)               \
+	_(FILTER_SRC_TABLE_FULL, "filter_src_table_full", SL_KIND_EVENT)        \
+	_(FILTER_BAN_RING_FULL,  "filter_ban_ring_full",  SL_KIND_EVENT)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

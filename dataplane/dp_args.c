@@ -19,6 +19,7 @@ enum {
 	OPT_CTL,
 	OPT_IDLE,
 	OPT_XDP_PROG,
+	OPT_NO_SRC_FILTER,
 };
 
 static const struct option dp_long_opts[] = {
@@ -28,6 +29,7 @@ static const struct option dp_long_opts[] = {
 	{ "ctl", required_argument, NULL, OPT_CTL },
 	{ "idle-sleep-us", required_argument, NULL, OPT_IDLE },
 	{ "xdp-prog", required_argument, NULL, OPT_XDP_PROG },
+	{ "no-src-filter", no_argument, NULL, OPT_NO_SRC_FILTER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -55,6 +57,10 @@ dp_args_usage(FILE *f, const char *prog)
 "                           labs and VMs that share cores with their clients use ~50)\n"
 "  --xdp-prog OBJ           XDP object for af_xdp ports (default: the one built or\n"
 "                           installed with this binary)\n"
+"  --no-src-filter          do not run the XDP filter's policy (blocks, bans, limits)\n"
+"                           as the first stage of ports without XDP (pci, af_packet,\n"
+"                           pcap, null, ring); it runs by default, over the pinned\n"
+"                           maps under /sys/fs/bpf, which it creates if need be\n"
 "  -h, --help               this text;  --version  the version\n"
 "\n"
 "EAL options: see DPDK's documentation. If no PCI port is configured and no -a/-b/\n"
@@ -218,6 +224,9 @@ dp_args_parse(int argc, char **argv, struct dp_args *a, char *err, size_t errlen
 				snprintf(err, errlen, "--idle-sleep-us '%.32s': want 0 to 100000", optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_NO_SRC_FILTER:
+			a->no_src_filter = 1;
 			break;
 		case OPT_XDP_PROG:
 			if (strlen(optarg) >= sizeof(a->xdp_obj)) {

@@ -27,6 +27,7 @@ struct dp_args {
 	unsigned int idle_sleep_us;
 	char ctl_path[PATH_MAX];                /* "" to disable */
 	char xdp_obj[PATH_MAX];                 /* "" to look next to the binary */
+	int no_src_filter;                      /* no first-stage filter on non-XDP ports */
 };
 
 /*

@@ -12,7 +12,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_ctl.h"
 #include "dp_xdp.h"
+#include "port.h"
 #include "sl_reasons.h"
 #include "sluice_xdp_abi.h"
 #include "worker.h"
@@ -150,4 +152,45 @@ dp_xdp_read_stats(uint64_t *out)
 	free(vals);
 	close(fd);
 	return 0;
+}
+
+int
+dp_xdp_filter_open(struct bpf_ctl *ctl, char *err, size_t errlen)
+{
+	int rc = bpf_ctl_open(ctl, DP_XDP_PIN_DIR, err, errlen);
+
+	if (rc)
+		return rc;
+	return bpf_ctl_conf_resync(ctl);
+}
+
+int
+dp_xdp_sweep(struct bpf_ctl *ctl)
+{
+	return bpf_ctl_sweep(ctl, bpf_ctl_now_ns());
+}
+
+int
+dp_xdp_create_maps(const char *obj_path, char *err, size_t errlen)
+{
+	struct bpf_object *obj;
+	int rc = port_bpffs_ensure(err, errlen);
+
+	if (rc)
+		return rc;
+	obj = bpf_object__open_file(obj_path, NULL);
+	if (!obj) {
+		rc = -errno;
+		snprintf(err, errlen, "XDP object %s: %s", obj_path, strerror(-rc));
+		return rc;
+	}
+	/* Maps are pinned by name under /sys/fs/bpf as they load; the program goes with the
+	 * object, the pinned maps stay. */
+	if (bpf_object__load(obj) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "XDP object %s: load: %s (the source filter's maps live "
+			 "there; --no-src-filter runs without it)", obj_path, strerror(-rc));
+	}
+	bpf_object__close(obj);
+	return rc;
 }

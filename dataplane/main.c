@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -32,6 +33,8 @@
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
+#include "src_filter.h"
+#include "src_filter_fp.h"
 #include "sluice_config.h"
 #include "worker.h"
 
@@ -43,6 +46,70 @@
 
 static struct dp main_dp;
 static struct dp_args main_args;
+static struct src_filter main_sf;
+static struct bpf_ctl main_ctl;         /* when there is no source filter to hold it */
+static int main_ctl_open;
+
+#define MAIN_TICK_MS      100           /* source filter refresh */
+#define MAIN_SWEEP_TICKS  10            /* expired blocks and bans deleted every second */
+
+/*
+ * The XDP filter's maps: af_xdp ports have them (the PMD loaded the program); a dataplane
+ * with other ports runs the same policy as its first stage (src_filter.h), over maps it
+ * creates if need be. Either way it keeps them swept. Returns 0, or -errno with err.
+ */
+static int
+main_filter_setup(const char *xdp_obj, char *err, size_t errlen)
+{
+	int any_xdp = 0, any_other = 0, rc;
+	uint16_t i;
+
+	for (i = 0; i < main_dp.nb_ports; i++) {
+		if (main_dp.ports[i].port.spec.kind == PORT_KIND_AF_XDP)
+			any_xdp = 1;
+		else
+			any_other = 1;
+	}
+	if (main_args.no_src_filter)
+		any_other = 0;
+	if (!any_xdp && !any_other)
+		return 0;
+	if (!any_xdp) {
+		rc = dp_xdp_create_maps(xdp_obj, err, errlen);
+		if (rc)
+			return rc;
+	}
+	rc = dp_xdp_filter_open(&main_ctl, err, errlen);
+	if (rc)
+		return rc;
+	if (!any_other) {
+		main_ctl_open = 1;
+		return 0;
+	}
+	rc = sf_open(&main_sf, &main_ctl, main_dp.nb_workers, err, errlen);  /* takes ctl */
+	if (rc)
+		return rc;
+	main_dp.sf = &main_sf;
+	for (i = 0; i < main_dp.nb_ports; i++)
+		main_dp.ports[i].src_filter = main_dp.ports[i].port.spec.kind != PORT_KIND_AF_XDP;
+	return 0;
+}
+
+/* The control thread's periodic upkeep of the filter. Errors are said once each. */
+static void
+main_filter_tick(unsigned long tick)
+{
+	static char last[512];
+	char err[512] = "";
+	struct bpf_ctl *ctl = main_dp.sf ? &main_sf.ctl : main_ctl_open ? &main_ctl : NULL;
+
+	if (main_dp.sf && sf_tick(&main_sf, sf_now_ns(), err, sizeof(err)) != 0 && strcmp(err, last) != 0) {
+		fprintf(stderr, "sluice-dataplane: %s\n", err);
+		snprintf(last, sizeof(last), "%s", err);
+	}
+	if (ctl && tick % MAIN_SWEEP_TICKS == 0)
+		dp_xdp_sweep(ctl);
+}
 
 static void
 main_signal(int sig)
@@ -184,6 +251,8 @@ main(int argc, char **argv)
 	static const char *const version[] = { "--version", NULL };
 	static const char *const pci_sel[] = { "--no-pci", "-a", "--allow", "-b", "--block", NULL };
 	char err[512], xdp_obj[PATH_MAX];
+	uint64_t next_tick = 0;
+	unsigned long tick = 0;
 	char **eal_argv;
 	int eal_argc, app_argc, i, rc, ctl_fd = -1, status = EXIT_SUCCESS;
 	struct rte_mempool *pool;
@@ -278,6 +347,12 @@ main(int argc, char **argv)
 		status = EXIT_FAILURE;
 		goto err_ports;
 	}
+	rc = main_filter_setup(xdp_obj, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "sluice-dataplane: %s\n", err);
+		status = EXIT_FAILURE;
+		goto err_ports;
+	}
 	rc = worker_setup_all(&main_dp, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "sluice-dataplane: %s\n", err);
@@ -315,12 +390,18 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	while (!__atomic_load_n(&main_dp.quit, __ATOMIC_RELAXED)) {
+		uint64_t now = rte_get_timer_cycles();
+
 		if (ctl_fd >= 0) {
-			rc = dp_ctl_poll(&main_dp, ctl_fd, 200);
+			rc = dp_ctl_poll(&main_dp, ctl_fd, MAIN_TICK_MS);
 			if (rc)
 				fprintf(stderr, "sluice-dataplane: control socket: %s\n", strerror(-rc));
 		} else {
-			usleep(200 * 1000);
+			usleep(MAIN_TICK_MS * 1000);
+		}
+		if (now >= next_tick) {
+			main_filter_tick(tick++);
+			next_tick = now + rte_get_timer_hz() * MAIN_TICK_MS / 1000;
 		}
 	}
 
@@ -332,6 +413,12 @@ main(int argc, char **argv)
 err_workers:
 	worker_free_all(&main_dp);
 err_ports:
+	if (main_dp.sf)
+		sf_close(&main_sf);
+	else if (main_ctl_open)
+		bpf_ctl_close(&main_ctl);
+	main_dp.sf = NULL;
+	main_ctl_open = 0;
 	main_close_ports();
 	rte_mempool_free(pool);
 err_eal:

@@ -28,6 +28,7 @@
 #include "dp_stats.h"
 #include "owner_fp.h"
 #include "pkt_fp.h"
+#include "src_filter_fp.h"
 #include "worker.h"
 
 #define WORKER_PREFETCH_AHEAD 3
@@ -97,6 +98,24 @@ worker_input(struct worker *w, struct rte_mbuf *m, uint16_t pi)
 	worker_classify(w, m, pi, &meta);
 }
 
+/* The XDP filter's policy for a port without XDP: a drop reason into rc[i] for every
+ * packet the filter drops. One clock read and one snapshot per burst. */
+static inline void
+worker_src_filter(struct worker *w, struct rte_mbuf **pkts, const struct pkt_meta *meta,
+		  int *rc, uint16_t n)
+{
+	struct src_filter *sf = w->dp->sf;
+	const struct sf_policy *pol = sf_policy_get(sf);
+	const struct sf_bans *bans = sf_bans_get(sf);
+	uint64_t now = sf_now_ns();
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (rc[i] == SL_CNT_OK)
+			rc[i] = sf_check(sf, pol, bans, &meta[i], rte_pktmbuf_pkt_len(pkts[i]), now,
+					 w->cnt);
+}
+
 static inline void
 worker_rx_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t pi)
 {
@@ -113,6 +132,8 @@ worker_rx_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t p
 		rc[i] = pkt_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 				  rte_pktmbuf_data_len(pkts[i]), &meta[i]);
 	}
+	if (w->dp->ports[pi].src_filter)
+		worker_src_filter(w, pkts, meta, rc, n);
 	for (i = 0; i < n; i++) {
 		if (unlikely(rc[i] != SL_CNT_OK)) {
 			w->cnt[rc[i]]++;
@@ -156,9 +177,15 @@ worker_main(void *arg)
 	uint32_t idle = 0;
 	uint16_t q = (uint16_t)w->idx;
 
+	if (dp->sf)
+		sf_worker_online(dp->sf, w->idx);
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
 		unsigned int got = 0, j;
 		uint16_t pi, n;
+
+		/* Between passes we hold no snapshot of the source filter. */
+		if (dp->sf)
+			rte_rcu_qsbr_quiescent(dp->sf->qs, w->idx);
 
 		for (pi = 0; pi < dp->nb_ports; pi++) {
 			n = rte_eth_rx_burst(dp->ports[pi].port.port_id, q, pkts, DP_BURST);
@@ -186,6 +213,8 @@ worker_main(void *arg)
 			rte_delay_us_sleep(dp->idle_sleep_us);
 		}
 	}
+	if (dp->sf)
+		sf_worker_offline(dp->sf, w->idx);
 	return 0;
 }
 

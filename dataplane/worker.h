@@ -33,9 +33,11 @@
 struct dp_port {
 	struct port port;
 	struct local_port local;
+	int src_filter;                 /* no XDP in front: run the source filter here */
 };
 
 struct worker;
+struct src_filter;
 
 struct dp {
 	struct dp_port ports[PORT_MAX];
@@ -44,6 +46,7 @@ struct dp {
 	unsigned int nb_workers;
 	struct worker *workers[DP_MAX_WORKERS];
 	uint32_t idle_sleep_us;
+	struct src_filter *sf;          /* NULL unless some port has src_filter set */
 	volatile int quit;
 };
 

@@ -121,4 +121,8 @@ int port_check_has_iface(const struct port_spec *spec, char *err, size_t errlen)
 int port_if_get_promisc(const char *ifname, bool *on);
 int port_if_set_promisc(const char *ifname, bool on);
 
+/* Mounts a bpffs at /sys/fs/bpf if there is none (pinned XDP maps live there). Returns 0
+ * or -errno with the command to run in err. Context: control thread. */
+int port_bpffs_ensure(char *err, size_t errlen);
+
 #endif /* SL_PORT_H */

@@ -61,8 +61,8 @@ af_xdp_check(const struct port_spec *spec, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-af_xdp_ensure_bpffs(char *err, size_t errlen)
+int
+port_bpffs_ensure(char *err, size_t errlen)
 {
 	struct statfs st;
 
@@ -85,7 +85,7 @@ af_xdp_prepare(struct port *p, char *err, size_t errlen)
 	__u32 prog_id = 0, len = sizeof(info);
 	int fd, rc;
 
-	rc = af_xdp_ensure_bpffs(err, errlen);
+	rc = port_bpffs_ensure(err, errlen);
 	if (rc)
 		return rc;
 	if (bpf_xdp_query_id(p->ifindex, 0, &prog_id) != 0 || prog_id == 0)
