@@ -72,6 +72,22 @@ sl_bucket_byte_cost_ns(const struct sl_bucket_params *p, __u32 len)
 	return ((__u64)len * p->byte_q16) >> SL_BUCKET_Q;
 }
 
+/*
+ * A bucket may be driven by a clock that advances once per scheduler tick (CLOCK_MONOTONIC
+ * _COARSE: 1-10 ms, by CONFIG_HZ) without changing what it admits, as long as its burst
+ * holds more credit than a tick brings: packets of one tick all see the tick's time, and
+ * the next tick credits the whole tick at once; a burst shorter than a tick would lose
+ * the excess. SL_BUCKET_COARSE_MIN_BURST_NS is two ticks at HZ=100.
+ */
+#define SL_BUCKET_COARSE_MIN_BURST_NS (20ULL * 1000 * 1000)
+
+static inline int
+sl_bucket_coarse_ok(const struct sl_bucket_params *p)
+{
+	return (!p->pkt_interval_ns || p->pkt_burst_ns >= SL_BUCKET_COARSE_MIN_BURST_NS) &&
+	       (!p->byte_q16 || p->byte_burst_ns >= SL_BUCKET_COARSE_MIN_BURST_NS);
+}
+
 /* Compare-and-swap attempts before a packet is admitted anyway (see sl_bucket_police). */
 #define SL_BUCKET_CAS_TRIES 4
 

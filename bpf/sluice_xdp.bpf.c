@@ -221,11 +221,17 @@ struct sl_nd_msg {
 	struct in6_addr target;
 };
 
-static __always_inline __u64 sl_now(void)
+/* CLOCK_MONOTONIC. Fine: bpf_ktime_get_ns(), which reads the clocksource (tens of ns on a
+ * VM's kvm-clock); coarse: bpf_ktime_get_coarse_ns(), the last tick's time (a few ns,
+ * up to a tick late). Expiries of blocks and bans are whole seconds: coarse. A bucket
+ * uses the coarse clock when its burst spans several ticks (sl_bucket_coarse_ok). */
+static __always_inline __u64 sl_now(int fine)
 {
 	__u64 t = *(volatile __u64 *)&sl_now_override_ns;
 
-	return t ? t : bpf_ktime_get_ns();
+	if (t)
+		return t;
+	return fine ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
 }
 
 static __always_inline void sl_bump(__u32 reason)
@@ -320,7 +326,7 @@ static __always_inline __u32 sl_filter(void *allow_map, void *host_map, void *bl
 	if (blk) {
 		if (!blk->expires_ns)
 			return SL_CNT_XDP_BLOCKED;
-		now = sl_now();
+		now = sl_now(0);
 		if (blk->expires_ns > now)
 			return SL_CNT_XDP_BLOCKED;
 	}
@@ -328,7 +334,7 @@ static __always_inline __u32 sl_filter(void *allow_map, void *host_map, void *bl
 						       : NULL;
 	if (ban) {
 		if (!now)
-			now = sl_now();
+			now = sl_now(0);
 		if (*ban > now)
 			return SL_CNT_XDP_BANNED;
 		bpf_map_delete_elem(ban_map, addr_key);
@@ -339,8 +345,10 @@ static __always_inline __u32 sl_filter(void *allow_map, void *host_map, void *bl
 			   lpm_key);
 	if (!p)
 		return 0;
-	if (!now)
-		now = sl_now();
+	if (!sl_bucket_coarse_ok(p))
+		now = sl_now(1);
+	else if (!now)
+		now = sl_now(0);
 	return sl_limit(src_map, ban_map, addr_key, p, len, now, SL_CONF_BIT(SL_CONF_BAN, v6));
 }
 

@@ -95,10 +95,32 @@ test_bucket_params(void)
 	CU_ASSERT(sl_gcra_conforms(next, 1100000000, p.pkt_interval_ns, p.pkt_burst_ns, &next));
 }
 
+/* Which limits may run on the tick clock: those whose bursts outlast two ticks at HZ=100. */
+static void
+test_bucket_coarse_clock(void)
+{
+	struct sl_bucket_params p;
+
+	CU_ASSERT_EQUAL(sl_bucket_params_set(&p, 1000, 100, 0, 0), 0);          /* 100 ms */
+	CU_ASSERT(sl_bucket_coarse_ok(&p));
+	CU_ASSERT_EQUAL(sl_bucket_params_set(&p, 1000, 20, 0, 0), 0);           /* 20 ms */
+	CU_ASSERT(sl_bucket_coarse_ok(&p));
+	CU_ASSERT_EQUAL(sl_bucket_params_set(&p, 1000, 19, 0, 0), 0);           /* 19 ms */
+	CU_ASSERT(!sl_bucket_coarse_ok(&p));
+	CU_ASSERT_EQUAL(sl_bucket_params_set(&p, 1000000, 100, 0, 0), 0);       /* 100 us */
+	CU_ASSERT(!sl_bucket_coarse_ok(&p));
+	/* Both units count: a long packet burst does not excuse a short byte burst. */
+	CU_ASSERT_EQUAL(sl_bucket_params_set(&p, 1000, 100, 125000000, 1514), 0);
+	CU_ASSERT(!sl_bucket_coarse_ok(&p));
+	CU_ASSERT_EQUAL(sl_bucket_params_set(&p, 0, 0, 125000, 12500), 0);      /* 100 ms */
+	CU_ASSERT(sl_bucket_coarse_ok(&p));
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_good_prefixes),
 	UNIT_TEST(test_bad_prefixes),
 	UNIT_TEST(test_bucket_params),
+	UNIT_TEST(test_bucket_coarse_clock),
 	{ NULL, NULL },
 };
 
