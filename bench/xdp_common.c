@@ -117,6 +117,7 @@ bench_sluice_load(struct sluice_xdp **out, unsigned int entries, const char *blo
 		rc |= bench_pol(&c, BPF_CTL_CLASS, "198.18.0.0/24", 2);
 	}
 	inet_pton(AF_INET, "198.18.0.1", &a4);
+	bpf_ctl_local_bloom_add(&c, 0, (const uint8_t *)&a4);
 	bpf_map__update_elem(skel->maps.sl_local_v4, &a4, sizeof(a4), &(struct sl_local_val){ 0 },
 			     sizeof(struct sl_local_val), 0);
 	/* Far above any offered rate: every packet pays for the bucket and passes. Class 1's

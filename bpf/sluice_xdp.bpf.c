@@ -379,33 +379,43 @@ static __always_inline int sl_count(__u32 reason, int verdict)
 	return verdict;
 }
 
-static __always_inline int sl_is_local_v4(__be32 addr)
+static __always_inline int sl_bloom_has(const struct sl_conf *conf, int v6, __u32 bit)
+{
+	return !conf || ((conf->local_bloom[v6][(bit >> 6) & 3] >> (bit & 63)) & 1);
+}
+
+static __always_inline int sl_is_local_v4(const struct sl_conf *conf, __be32 addr)
 {
 	__u32 key = addr;
 
+	if (!sl_bloom_has(conf, 0, sl_local_bloom_bit_v4(addr)))
+		return 0;
 	return bpf_map_lookup_elem(&sl_local_v4, &key) != NULL;
 }
 
-static __always_inline int sl_is_local_v6(const struct in6_addr *addr)
+static __always_inline int sl_is_local_v6(const struct sl_conf *conf, const struct in6_addr *addr)
 {
 	struct sl_local_v6_key key;
 
 	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
+	if (!sl_bloom_has(conf, 1, sl_local_bloom_bit_v6(key.addr)))
+		return 0;
 	return bpf_map_lookup_elem(&sl_local_v6, &key) != NULL;
 }
 
 /* Returns 1 if the frame is for the appliance, 0 if it belongs to the kernel. */
-static __always_inline int sl_for_appliance(struct sl_cursor *c, __be16 proto)
+static __always_inline int sl_for_appliance(const struct sl_conf *conf, struct sl_cursor *c,
+					    __be16 proto)
 {
 	if (proto == bpf_htons(ETH_P_ARP)) {
 		struct sl_arp_eth_ipv4 *arp = sl_pull(c, sizeof(*arp));
 
-		return arp && sl_is_local_v4(arp->tpa);
+		return arp && sl_is_local_v4(conf, arp->tpa);
 	}
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = sl_pull(c, sizeof(*ip));
 
-		return ip && sl_is_local_v4(ip->daddr);
+		return ip && sl_is_local_v4(conf, ip->daddr);
 	}
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = sl_pull(c, sizeof(*ip6));
@@ -413,7 +423,7 @@ static __always_inline int sl_for_appliance(struct sl_cursor *c, __be16 proto)
 
 		if (!ip6)
 			return 0;
-		if (sl_is_local_v6(&ip6->daddr))
+		if (sl_is_local_v6(conf, &ip6->daddr))
 			return 1;
 		/* Solicitations go to a solicited-node multicast group: look at the target.
 		 * Only when ICMPv6 follows the fixed header directly; ND never carries
@@ -427,7 +437,7 @@ static __always_inline int sl_for_appliance(struct sl_cursor *c, __be16 proto)
 		if (nd->icmp.icmp6_type != SL_ND_SOLICIT &&
 		    nd->icmp.icmp6_type != SL_ND_ADVERT)
 			return 0;
-		return sl_is_local_v6(&nd->target);
+		return sl_is_local_v6(conf, &nd->target);
 	}
 	return 0;
 }
@@ -463,7 +473,7 @@ int sluice_xdp(struct xdp_md *ctx)
 		if (drop)
 			return sl_count(drop, XDP_DROP);
 	}
-	if (!sl_for_appliance(&c, proto))
+	if (!sl_for_appliance(sl_conf_get(), &c, proto))
 		return sl_count(SL_CNT_XDP_PASS, XDP_PASS);
 	/* With no XSK bound on this queue the frame falls back to the kernel. */
 	return sl_count(SL_CNT_XDP_REDIRECT,

@@ -94,12 +94,37 @@ struct sl_allow_val {
 #define SL_CONF_V6_SHIFT     8
 #define SL_CONF_BIT(bit, v6) ((bit) << ((v6) ? SL_CONF_V6_SHIFT : 0))
 
+#define SL_LOCAL_BLOOM_WORDS 4     /* 256 bits per family */
+
 struct sl_conf {
 	unsigned int present;           /* SL_CONF_* bits, changed with atomic or/and */
 	unsigned int reserved;
 	unsigned long long gen;         /* +1 on every change of blocks, allows, classes, limits */
 	unsigned long long ban_gen;     /* +1 on every ban added or removed (here or in XDP) */
+	/* A one-hash Bloom filter of the appliance's addresses (sl_local_v4/v6): a clear bit
+	 * means "not ours" without a hash-map lookup, so traffic for the kernel pays a few
+	 * instructions. The dataplane sets an address's bit before it adds the address and
+	 * clears bits only for addresses it removed. */
+	unsigned long long local_bloom[2][SL_LOCAL_BLOOM_WORDS];
 };
+
+/* The filter bit of an IPv4 address (network order, as in the packet) or an IPv6 one. */
+static inline unsigned int
+sl_local_bloom_bit_v4(unsigned int addr)
+{
+	return (addr * 0x9e3779b1u) >> 24;
+}
+
+static inline unsigned int
+sl_local_bloom_bit_v6(const unsigned char *a)
+{
+	unsigned int w[4], i;
+
+	for (i = 0; i < 4; i++)
+		w[i] = (unsigned int)a[4 * i] | (unsigned int)a[4 * i + 1] << 8 |
+		       (unsigned int)a[4 * i + 2] << 16 | (unsigned int)a[4 * i + 3] << 24;
+	return sl_local_bloom_bit_v4(w[0] ^ w[1] ^ w[2] ^ w[3]);
+}
 
 /* Key of sl_local_v4 is the IPv4 address in network order (__u32). */
 struct sl_local_v6_key {

@@ -246,6 +246,31 @@ bpf_ctl_ban_gen(const struct bpf_ctl *c)
 	return __atomic_load_n(&c->conf->ban_gen, __ATOMIC_ACQUIRE);
 }
 
+void
+bpf_ctl_local_bloom_add(struct bpf_ctl *c, int v6, const uint8_t *addr)
+{
+	unsigned int bit;
+	uint32_t a4;
+
+	if (v6) {
+		bit = sl_local_bloom_bit_v6(addr);
+	} else {
+		memcpy(&a4, addr, 4);
+		bit = sl_local_bloom_bit_v4(a4);
+	}
+	__atomic_fetch_or(&c->conf->local_bloom[v6 ? 1 : 0][bit >> 6], 1ULL << (bit & 63),
+			  __ATOMIC_SEQ_CST);
+}
+
+void
+bpf_ctl_local_bloom_store(struct bpf_ctl *c, int v6, const uint64_t *words)
+{
+	int i;
+
+	for (i = 0; i < SL_LOCAL_BLOOM_WORDS; i++)
+		__atomic_store_n(&c->conf->local_bloom[v6 ? 1 : 0][i], words[i], __ATOMIC_SEQ_CST);
+}
+
 /* Bans have their own generation: they come and go far more often than the rest. */
 static void
 bpf_ctl_changed(struct bpf_ctl *c, enum bpf_ctl_list what)

@@ -80,6 +80,14 @@ void bpf_ctl_close(struct bpf_ctl *c);
  * fill (the dataplane, at start). Returns 0 or -errno.
  */
 int bpf_ctl_conf_resync(struct bpf_ctl *c);
+/*
+ * The Bloom filter of the appliance's addresses in sl_conf (see the ABI header). add sets
+ * one address's bit (before the address goes into sl_local_*); store replaces a family's
+ * words (after stale addresses were removed). Atomic against the program.
+ */
+void bpf_ctl_local_bloom_add(struct bpf_ctl *c, int v6, const uint8_t *addr);
+void bpf_ctl_local_bloom_store(struct bpf_ctl *c, int v6, const uint64_t *words);
+
 /* Generations of the filter's tables: bpf_ctl_gen changes whenever a block, allow entry,
  * class or limit does; bpf_ctl_ban_gen whenever a ban is added (here or by the program)
  * or removed. */

@@ -52,13 +52,38 @@ dp_xdp_owned_v6(const struct dp *dp, const uint8_t *a)
 	return 0;
 }
 
+/* Once stale addresses are gone: the filter's words hold exactly our addresses' bits. */
+static void
+dp_xdp_bloom_exact(const struct dp *dp, struct bpf_ctl *ctl)
+{
+	uint64_t w[2][SL_LOCAL_BLOOM_WORDS] = { { 0 } };
+	unsigned int j, bit;
+	uint16_t i;
+
+	for (i = 0; i < dp->nb_ports; i++) {
+		const struct local_port *lp = &dp->ports[i].local;
+
+		for (j = 0; j < lp->nb_v4; j++) {
+			bit = sl_local_bloom_bit_v4(lp->v4[j]);
+			w[0][bit >> 6] |= 1ULL << (bit & 63);
+		}
+		for (j = 0; j < lp->nb_v6; j++) {
+			bit = sl_local_bloom_bit_v6(lp->v6[j]);
+			w[1][bit >> 6] |= 1ULL << (bit & 63);
+		}
+	}
+	bpf_ctl_local_bloom_store(ctl, 0, w[0]);
+	bpf_ctl_local_bloom_store(ctl, 1, w[1]);
+}
+
 int
 dp_xdp_sync_local(const struct dp *dp, char *err, size_t errlen)
 {
 	struct sl_local_val val = { 0 };
 	struct sl_local_v6_key k6;
+	struct bpf_ctl ctl;
 	uint32_t k4;
-	int fd4 = -1, fd6 = -1, rc = 0, any = 0;
+	int fd4 = -1, fd6 = -1, rc = 0, any = 0, ctl_open = 0;
 	uint16_t i;
 	unsigned int j;
 
@@ -73,6 +98,19 @@ dp_xdp_sync_local(const struct dp *dp, char *err, size_t errlen)
 		snprintf(err, errlen, "XDP maps %s/%s not pinned under %s: %s",
 			 SL_XDP_MAP_LOCAL_V4, SL_XDP_MAP_LOCAL_V6, DP_XDP_PIN_DIR, strerror(errno));
 		goto out;
+	}
+	rc = bpf_ctl_open(&ctl, DP_XDP_PIN_DIR, err, errlen);
+	if (rc)
+		goto out;
+	ctl_open = 1;
+	/* The Bloom filter's bits go up before the addresses go in (sluice_xdp_abi.h). */
+	for (i = 0; i < dp->nb_ports; i++) {
+		const struct local_port *lp = &dp->ports[i].local;
+
+		for (j = 0; j < lp->nb_v4; j++)
+			bpf_ctl_local_bloom_add(&ctl, 0, (const uint8_t *)&lp->v4[j]);
+		for (j = 0; j < lp->nb_v6; j++)
+			bpf_ctl_local_bloom_add(&ctl, 1, lp->v6[j]);
 	}
 	/* Remove stale entries. Keys are collected first: deleting while walking with
 	 * get_next_key restarts the walk on some kernels. */
@@ -116,7 +154,10 @@ dp_xdp_sync_local(const struct dp *dp, char *err, size_t errlen)
 			}
 		}
 	}
+	dp_xdp_bloom_exact(dp, &ctl);
 out:
+	if (ctl_open)
+		bpf_ctl_close(&ctl);
 	if (fd4 >= 0)
 		close(fd4);
 	if (fd6 >= 0)

@@ -546,6 +546,14 @@ int main(void)
 		printf("not ok - xdp fixtures: policy setup: %s\n", ctl_err);
 		return 1;
 	}
+	for (i = 0; i < 2; i++) {       /* as dp_xdp_sync_local does for the dataplane */
+		unsigned char a[16];
+
+		inet_pton(AF_INET, v4[i], a);
+		bpf_ctl_local_bloom_add(&ctl, 0, a);
+		inet_pton(AF_INET6, v6[i], a);
+		bpf_ctl_local_bloom_add(&ctl, 1, a);
+	}
 	prog_fd = bpf_program__fd(skel->progs.sluice_xdp);
 	stats_fd = bpf_map__fd(skel->maps.sl_xdp_stats);
 	nfx = build(fx);
