@@ -106,6 +106,18 @@ struct sl_conf {
 	 * instructions. The dataplane sets an address's bit before it adds the address and
 	 * clears bits only for addresses it removed. */
 	unsigned long long local_bloom[2][SL_LOCAL_BLOOM_WORDS];
+	/* Changes the control side refused, by enum sl_ctl_refusal: every refusal is said in
+	 * one line and counted here (bpf_ctl_refused). */
+	unsigned long long ctl_refused[8];
+};
+
+enum sl_ctl_refusal {
+	SL_CTL_REFUSED_INVALID,         /* malformed prefix, out-of-range value */
+	SL_CTL_REFUSED_DUPLICATE,       /* the entry exists already */
+	SL_CTL_REFUSED_FULL,            /* the map is full */
+	SL_CTL_REFUSED_MISSING,         /* deleting an entry that is not there */
+	SL_CTL_REFUSED_OTHER,
+	SL_CTL_REFUSED__MAX
 };
 
 /* The filter bit of an IPv4 address (network order, as in the packet) or an IPv6 one. */

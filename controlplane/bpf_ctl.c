@@ -29,6 +29,41 @@ static const char *const bpf_ctl_names[BPF_CTL_LIST__MAX] = {
 	[BPF_CTL_CLASS] = "class", [BPF_CTL_BAN] = "ban",
 };
 
+static const char *const bpf_ctl_refusal_names[SL_CTL_REFUSED__MAX] = {
+	[SL_CTL_REFUSED_INVALID] = "ctl_refused_invalid",
+	[SL_CTL_REFUSED_DUPLICATE] = "ctl_refused_duplicate",
+	[SL_CTL_REFUSED_FULL] = "ctl_refused_full",
+	[SL_CTL_REFUSED_MISSING] = "ctl_refused_missing",
+	[SL_CTL_REFUSED_OTHER] = "ctl_refused_other",
+};
+
+const char *
+bpf_ctl_refusal_name(int i)
+{
+	return i >= 0 && i < SL_CTL_REFUSED__MAX ? bpf_ctl_refusal_names[i] : "?";
+}
+
+void
+bpf_ctl_refused(struct bpf_ctl *c, int rc)
+{
+	int k = rc == -EINVAL ? SL_CTL_REFUSED_INVALID :
+		rc == -EEXIST ? SL_CTL_REFUSED_DUPLICATE :
+		(rc == -E2BIG || rc == -ENOSPC || rc == -ENOMEM) ? SL_CTL_REFUSED_FULL :
+		rc == -ENOENT ? SL_CTL_REFUSED_MISSING : SL_CTL_REFUSED_OTHER;
+
+	if (c->conf)
+		__atomic_fetch_add(&c->conf->ctl_refused[k], 1, __ATOMIC_RELAXED);
+}
+
+void
+bpf_ctl_refusals(const struct bpf_ctl *c, uint64_t *out)
+{
+	int i;
+
+	for (i = 0; i < SL_CTL_REFUSED__MAX; i++)
+		out[i] = c->conf ? __atomic_load_n(&c->conf->ctl_refused[i], __ATOMIC_RELAXED) : 0;
+}
+
 const char *
 bpf_ctl_list_name(enum bpf_ctl_list what)
 {
@@ -438,6 +473,7 @@ bpf_ctl_write(struct bpf_ctl *c, enum bpf_ctl_list what, const struct bpf_ctl_pr
 		snprintf(err, errlen, "%s %s: map %s: %s", bpf_ctl_names[what], pfx, name,
 			 strerror(-rc));
 	bpf_ctl_maybe_clear(c, fd, bit);
+	bpf_ctl_refused(c, rc);
 	return rc;
 }
 
@@ -457,6 +493,7 @@ bpf_ctl_block_add(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_t tt
 	if (ttl_s > 100ULL * 365 * 86400) {
 		snprintf(err, errlen, "block: ttl %llu s is too long (omit it to block until removed)",
 			 (unsigned long long)ttl_s);
+		bpf_ctl_refused(c, -EINVAL);
 		return -EINVAL;
 	}
 	return bpf_ctl_block_add_until(c, p, ttl_s ? bpf_ctl_now_ns() + ttl_s * SL_NSEC_PER_SEC : 0,
@@ -478,6 +515,7 @@ bpf_ctl_class_set(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint32_t cl
 	if (class_id == 0 || class_id >= SL_XDP_CLASS_MAX) {
 		snprintf(err, errlen, "class %u: want 1 to %u (class 0 is every other source)",
 			 class_id, SL_XDP_CLASS_MAX - 1);
+		bpf_ctl_refused(c, -EINVAL);
 		return -EINVAL;
 	}
 	return bpf_ctl_insert(c, BPF_CTL_CLASS, p, &class_id, err, errlen);
@@ -491,10 +529,12 @@ bpf_ctl_ban_add(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_t ttl_
 
 	if (p->len != (p->family == AF_INET ? 32u : 128u)) {
 		snprintf(err, errlen, "ban: bans are for single sources; block a prefix instead");
+		bpf_ctl_refused(c, -EINVAL);
 		return -EINVAL;
 	}
 	if (ttl_s == 0 || ttl_s > 365ULL * 86400) {
 		snprintf(err, errlen, "ban: --ttl must be 1 s to 1 year (block a source for good)");
+		bpf_ctl_refused(c, -EINVAL);
 		return -EINVAL;
 	}
 	until = bpf_ctl_now_ns() + ttl_s * SL_NSEC_PER_SEC;
@@ -507,6 +547,7 @@ bpf_ctl_ban_set_until(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_
 {
 	if (p->len != (p->family == AF_INET ? 32u : 128u)) {
 		snprintf(err, errlen, "ban: bans are for single sources; block a prefix instead");
+		bpf_ctl_refused(c, -EINVAL);
 		return -EINVAL;
 	}
 	return bpf_ctl_write(c, BPF_CTL_BAN, p, &until_ns, BPF_ANY, err, errlen);
@@ -535,6 +576,7 @@ bpf_ctl_del(struct bpf_ctl *c, enum bpf_ctl_list what, const struct bpf_ctl_pref
 		snprintf(err, errlen, "%s %s: no such entry", bpf_ctl_names[what], pfx);
 	else
 		snprintf(err, errlen, "%s %s: %s", bpf_ctl_names[what], pfx, strerror(-rc));
+	bpf_ctl_refused(c, rc);
 	return rc;
 }
 
@@ -654,17 +696,22 @@ bpf_ctl_limit_set(struct bpf_ctl *c, uint32_t class_id, const struct sl_bucket_p
 {
 	if (class_id >= SL_XDP_CLASS_MAX) {
 		snprintf(err, errlen, "limit: class %u: want 0 to %u", class_id, SL_XDP_CLASS_MAX - 1);
+		bpf_ctl_refused(c, -EINVAL);
 		return -EINVAL;
 	}
 	if (p->ban_after_ns && !p->ban_ttl_ns) {
 		snprintf(err, errlen, "limit: --ban-after needs --ban-ttl");
+		bpf_ctl_refused(c, -EINVAL);
 		return -EINVAL;
 	}
 	if (bpf_ctl_limit_active(p))
 		__atomic_fetch_or(&c->conf->present, SL_CONF_LIMITS, __ATOMIC_SEQ_CST);
 	if (bpf_map_update_elem(c->limits_fd, &class_id, p, BPF_ANY) != 0) {
-		snprintf(err, errlen, "limit: map %s: %s", SL_XDP_MAP_LIMITS, strerror(errno));
-		return -errno;
+		int rc = -errno;
+
+		snprintf(err, errlen, "limit: map %s: %s", SL_XDP_MAP_LIMITS, strerror(-rc));
+		bpf_ctl_refused(c, rc);
+		return rc;
 	}
 	bpf_ctl_changed(c, BPF_CTL_CLASS);
 	if (!bpf_ctl_any_limit(c)) {

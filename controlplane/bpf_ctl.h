@@ -137,4 +137,14 @@ int bpf_ctl_stats(struct bpf_ctl *c, uint64_t *out);
 
 const char *bpf_ctl_list_name(enum bpf_ctl_list what);
 
+/*
+ * Counts a refused change (rc: the -errno it was refused with) in sl_conf.ctl_refused.
+ * The library counts its own refusals; callers count what they refuse before calling it
+ * (a prefix that does not parse, a bad option value).
+ */
+void bpf_ctl_refused(struct bpf_ctl *c, int rc);
+/* Reads the refusal counters into out[SL_CTL_REFUSED__MAX]; their names. */
+void bpf_ctl_refusals(const struct bpf_ctl *c, uint64_t *out);
+const char *bpf_ctl_refusal_name(int i);
+
 #endif /* SL_BPF_CTL_H */

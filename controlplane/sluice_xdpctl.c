@@ -43,7 +43,8 @@ usage(FILE *f)
 "  ban add ADDRESS --ttl SECONDS | ban del ADDRESS | ban list\n"
 "  sweep                              delete expired blocks and bans (they already\n"
 "                                     stop matching; the dataplane sweeps every second)\n"
-"  stats                              the filter's counters, summed over CPUs\n"
+"  stats                              the filter's counters, summed over CPUs, and\n"
+"                                     the changes refused (ctl_refused_*)\n"
 "\n"
 "Exit status: 0 done, 1 refused or failed, 2 usage.\n",
 		BPF_CTL_PIN_DIR_DEFAULT, SL_XDP_CLASS_MAX - 1);
@@ -209,7 +210,7 @@ do_limit_set(struct bpf_ctl *c, int argc, char **argv, char *err, size_t errlen)
 static int
 do_stats(struct bpf_ctl *c)
 {
-	uint64_t v[SL_CNT__MAX];
+	uint64_t v[SL_CNT__MAX], refused[SL_CTL_REFUSED__MAX];
 	int i, first = 1;
 
 	bpf_ctl_stats(c, v);
@@ -225,6 +226,13 @@ do_stats(struct bpf_ctl *c)
 		else
 			printf("%-20s %llu\n", sl_counter_names[i], (unsigned long long)v[i]);
 		first = 0;
+	}
+	bpf_ctl_refusals(c, refused);
+	for (i = 0; i < SL_CTL_REFUSED__MAX; i++) {
+		if (json_out)
+			printf(",\"%s\":%llu", bpf_ctl_refusal_name(i), (unsigned long long)refused[i]);
+		else
+			printf("%-20s %llu\n", bpf_ctl_refusal_name(i), (unsigned long long)refused[i]);
 	}
 	if (json_out)
 		printf("}\n");
@@ -314,6 +322,7 @@ main(int argc, char **argv)
 		rc = do_list(&c, what);
 	} else if (nargs >= 1 && bpf_ctl_prefix_parse(args[0], &pfx, err, sizeof(err)) != 0) {
 		rc = -EINVAL;
+		bpf_ctl_refused(&c, rc);
 	} else if (strcmp(verb, "del") == 0 && nargs == 1) {
 		rc = bpf_ctl_del(&c, what, &pfx, err, sizeof(err));
 	} else if (strcmp(verb, "add") == 0 && what != BPF_CTL_CLASS && nargs >= 1) {

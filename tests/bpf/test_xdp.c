@@ -486,6 +486,32 @@ static int control_checks(struct sluice_xdp *skel, int prog_fd, int stats_fd)
 			(ctl.conf->present & SL_CONF_BLOCK_NET),
 			"deleting the last ipv4 host block clears only its bit");
 
+	/* Refusals: each kind once, each said in one line and counted; nothing changes. */
+	{
+		uint64_t r[SL_CTL_REFUSED__MAX];
+		int allows = count_list(BPF_CTL_ALLOW), rc_full, rc_dup, rc_missing, rc_inval;
+
+		pol(BPF_CTL_ALLOW, "198.18.9.0/24", 0, 0);     /* the third of three */
+		bpf_ctl_prefix_parse("198.18.10.0/24", &p, ctl_err, sizeof(ctl_err));
+		rc_full = bpf_ctl_allow_add(&ctl, &p, ctl_err, sizeof(ctl_err));
+		failed += check(rc_full < 0 && strstr(ctl_err, "is full") &&
+				count_list(BPF_CTL_ALLOW) == allows + 1,
+				"a full map refuses an entry, says so, and keeps what it had");
+		bpf_ctl_prefix_parse("198.18.200.0/24", &p, ctl_err, sizeof(ctl_err));
+		rc_dup = bpf_ctl_block_add_until(&ctl, &p, 0, ctl_err, sizeof(ctl_err));
+		failed += check(rc_dup == -EEXIST && strstr(ctl_err, "already present"),
+				"a duplicate is refused as such");
+		bpf_ctl_prefix_parse("198.18.250.0/24", &p, ctl_err, sizeof(ctl_err));
+		rc_missing = bpf_ctl_del(&ctl, BPF_CTL_BLOCK, &p, ctl_err, sizeof(ctl_err));
+		rc_inval = bpf_ctl_class_set(&ctl, &p, 0, ctl_err, sizeof(ctl_err));
+		bpf_ctl_refusals(&ctl, r);
+		failed += check(rc_missing == -ENOENT && rc_inval == -EINVAL &&
+				r[SL_CTL_REFUSED_FULL] == 1 && r[SL_CTL_REFUSED_DUPLICATE] == 1 &&
+				r[SL_CTL_REFUSED_MISSING] == 1 && r[SL_CTL_REFUSED_INVALID] == 1 &&
+				r[SL_CTL_REFUSED_OTHER] == 0,
+				"every refusal is counted by kind (ctl_refused_*)");
+	}
+
 	/* An entry written behind the library's back, with the bit clear. */
 	inet_pton(AF_INET, "198.18.202.9", &a4);
 	bpf_map__update_elem(skel->maps.sl_blkhost_v4, &a4, sizeof(a4), &forever,
@@ -529,6 +555,8 @@ int main(void)
 	/* Never pin from a test: the node's /sys/fs/bpf belongs to the running appliance. */
 	bpf_object__for_each_map(map, skel->obj)
 		bpf_map__set_pin_path(map, NULL);
+	/* Room for the policy's two IPv4 allow entries and one more: control_checks fills it. */
+	bpf_map__set_max_entries(skel->maps.sl_allow_v4, 3);
 	if (sluice_xdp__load(skel)) {
 		printf("not ok - xdp fixtures: load (verifier): %s\n", strerror(errno));
 		return 1;

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 CTL="$SLUICE_BUILD/controlplane/sluice-xdpctl --bpffs /run/sluice/lab/bpffs"
 
-require_root 20
+require_root 22
 trap '"$LAB" down >/dev/null 2>&1' EXIT
 "$LAB" down >/dev/null 2>&1
 if ! check "lab up" "$LAB" up; then
@@ -25,9 +25,11 @@ xdp() { $CTL --json stats | jq -r ".$1"; }
 check "runtime block: refuses a prefix with host bits set, saying what was meant" \
 	sh -c "out=\$($CTL block add 198.18.0.66/24 2>&1); [ \$? -eq 1 ] && echo \"\$out\" | grep -q 'did you mean 198.18.0.0/24'"
 check_eq "runtime block: nothing was added by the refused command" "[]" "$($CTL --json block list)"
+check_eq "runtime block: and the refusal was counted" 1 "$(xdp ctl_refused_invalid)"
 check "runtime block: add 198.18.0.66/32" $CTL block add 198.18.0.66/32
 check "runtime block: the abuser is dropped at once" sh -c "! $PING_ABUSER"
 check "runtime block: a duplicate is refused" sh -c "! $CTL block add 198.18.0.66/32"
+check_eq "runtime block: and counted as a duplicate" 1 "$(xdp ctl_refused_duplicate)"
 check "runtime block: the client is untouched" $PING_CLIENT
 
 check "restart: the dataplane restarts" "$LAB" restart
