@@ -21,6 +21,7 @@
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
+#include "src_filter.h"
 #include "sluice_config.h"
 #include "worker.h"
 
@@ -163,6 +164,25 @@ dp_ctl_status(struct dp *dp)
 	return o;
 }
 
+/* The first stage's upkeep (its packet counters are the workers'). Read racily from the
+ * control thread that writes them: this runs on that thread. */
+static json_t *
+dp_ctl_src_filter_json(const struct src_filter *sf)
+{
+	const struct sf_policy *pol = sf->policy;
+	const struct sf_bans *bans = sf->bans;
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+			 "policy_entries", (json_int_t)(pol ? pol->entries : 0),
+			 "bans", (json_int_t)(bans ? bans->entries : 0),
+			 "rebuilds", (json_int_t)sf->rebuilds,
+			 "rebuild_errors", (json_int_t)sf->rebuild_errors,
+			 "bans_written", (json_int_t)sf->bans_written,
+			 "bans_lost", (json_int_t)sf->bans_lost,
+			 "sources_forgotten", (json_int_t)sf->sources_forgotten,
+			 "last_error", sf->last_error);
+}
+
 static json_t *
 dp_ctl_stats(struct dp *dp)
 {
@@ -188,6 +208,8 @@ dp_ctl_stats(struct dp *dp)
 	json_object_set_new(o, "ports", ports);
 	if (dp_xdp_read_stats(xdp) == 0)
 		json_object_set_new(o, "xdp", dp_ctl_counters_json(xdp, 1));
+	if (dp->sf)
+		json_object_set_new(o, "src_filter", dp_ctl_src_filter_json(dp->sf));
 	json_object_set_new(o, "ctl_errors", json_integer((json_int_t)dp_ctl_errors));
 	return o;
 }

@@ -103,9 +103,13 @@ main_filter_tick(unsigned long tick)
 	char err[512] = "";
 	struct bpf_ctl *ctl = main_dp.sf ? &main_sf.ctl : main_ctl_open ? &main_ctl : NULL;
 
-	if (main_dp.sf && sf_tick(&main_sf, sf_now_ns(), err, sizeof(err)) != 0 && strcmp(err, last) != 0) {
-		fprintf(stderr, "sluice-dataplane: %s\n", err);
-		snprintf(last, sizeof(last), "%s", err);
+	if (main_dp.sf) {
+		if (sf_tick(&main_sf, sf_now_ns(), err, sizeof(err)) == 0)
+			last[0] = '\0';
+		else if (strcmp(err, last) != 0) {
+			fprintf(stderr, "sluice-dataplane: %s\n", err);
+			snprintf(last, sizeof(last), "%s", err);
+		}
 	}
 	if (ctl && tick % MAIN_SWEEP_TICKS == 0)
 		dp_xdp_sweep(ctl);

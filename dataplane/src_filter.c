@@ -316,10 +316,12 @@ sf_write_bans(struct src_filter *sf)
 					    .len = r.v6 ? 128 : 32 };
 
 		memcpy(p.addr, r.addr, r.v6 ? 16 : 4);
-		if (bpf_ctl_ban_set_until(&sf->ctl, &p, r.until_ns, err, sizeof(err)) == 0)
+		if (bpf_ctl_ban_set_until(&sf->ctl, &p, r.until_ns, err, sizeof(err)) == 0) {
 			sf->bans_written++;
-		else
+		} else {
 			sf->bans_lost++;
+			snprintf(sf->last_error, sizeof(sf->last_error), "writing a ban: %.200s", err);
+		}
 	}
 }
 

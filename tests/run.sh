@@ -123,7 +123,12 @@ suite_fuzz() {
 	run_tap fuzz/fuzz_pkt bash "$here/tests/fuzz/run.sh" "${FUZZ_SECONDS:-60}"
 }
 
+# Tests must never pin into the node's bpffs (it belongs to a running appliance): what is
+# pinned there under our names must be the same before and after.
+node_pins() { ls /sys/fs/bpf 2>/dev/null | grep '^sl_' || true; }
+
 setup
+pins_before=$(node_pins)
 case "$suite" in
 	unit) suite_unit ;;
 	bpf) suite_bpf ;;
@@ -131,6 +136,13 @@ case "$suite" in
 	fuzz) suite_fuzz ;;
 	all) suite_unit; suite_bpf; suite_fuzz; suite_integ ;;
 esac
+
+if [[ $(node_pins) == "$pins_before" ]]; then
+	echo "ok - the node's /sys/fs/bpf holds the same sl_* pins as before the tests"
+	passed=$((passed + 1))
+else
+	note_fail "tests left pins in the node's /sys/fs/bpf: $(node_pins | tr '\n' ' ')"
+fi
 
 if ((${#failures[@]})); then
 	echo

@@ -105,6 +105,11 @@ def main():
     cmd = [dp, "--no-pci", "--no-huge", "--no-shconf", "-m", "256", "-l", "0,1", "--log-level=*:error", "--",
            "--port", "t=pcap:rx=%s,tx=%s,mac=%s" % (fin, fout, US_MAC),
            "--addr", "t=" + US4, "--addr", "t=" + US6, "--ctl", sock]
+    # The dataplane runs the filter's policy on this port and pins its maps under
+    # /sys/fs/bpf: give it a private mount namespace with a bpffs of its own, so the
+    # node's is never touched (unshare and sh exec: the PID stays the dataplane's).
+    cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+           'mount -t bpf bpf /sys/fs/bpf && exec "$@"', "sh"] + cmd
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     stats = None
     try:

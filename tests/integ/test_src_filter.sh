@@ -14,7 +14,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
-require_root 16
+require_root 17
 
 NS_DP=slf-node NS_CL=slf-client SOCK=/run/sluice/test-src-filter.sock
 BUILD=${SLUICE_BUILD:-$here/../../build}
@@ -107,6 +107,9 @@ check_eq "a well-behaved client meanwhile loses nothing" 8 "$good"
 check "the auto-ban was written to the pinned ban map" bash -c \
 	"nsenter -t $DP_PID -m -- $CTL ban list | grep -q '^198.18.0.70 '"
 check "then enforced as xdp_banned ($banned)" test "$banned" -gt 0
+check "the control socket reports the stage's upkeep (bans written, none lost)" \
+	sh -c "echo '{\"cmd\":\"stats\"}' | socat -t 3 - UNIX-CONNECT:$SOCK |
+		jq -e '.src_filter.bans_written >= 1 and .src_filter.bans_lost == 0' >/dev/null"
 sleep 3.5
 check "after the ban's TTL the source is answered again" test "$(answered 198.18.0.70 3)" -ge 1
 
