@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * conntrack: the per-worker connection table of the load balancer.
+ *
+ * Each worker owns one table and is its only reader and writer (flow ownership, DESIGN.md
+ * section 2, puts both directions of a flow on one worker), so there are no locks and no
+ * atomics. Memory is bounded and allocated up front: an entry array and an rte_hash from
+ * tuple to entry, with two keys per entry — the tuple as the client sent it (original)
+ * and the tuple the backend's replies carry (reply; with fnat the translated one) — as
+ * IPVS and DPVS keep a connection findable from both sides.
+ *
+ * Timeouts follow the TCP state seen (IPVS's defaults: a handshake gets seconds, an
+ * established flow fifteen minutes, a closing one seconds), UDP and other protocols an
+ * idle timeout. Expiry is lazy (a lookup that finds an expired entry frees it) and
+ * incremental: ct_age examines a bounded slice of the array per call, a clock hand, so
+ * the loop never stops for a sweep. A full table refuses the insert; the caller falls
+ * back to stateless consistent hashing and counts it (DESIGN.md section 7).
+ *
+ * Times are TSC cycles (rte_rdtsc), timeouts given in seconds and converted once.
+ * Context: one worker lcore per table; ct_create/ct_free on the control thread.
+ */
+#ifndef SL_CONNTRACK_H
+#define SL_CONNTRACK_H
+
+#include <stdint.h>
+
+#include <rte_hash.h>
+
+enum ct_state {
+	CT_FREE = 0,
+	CT_TCP_SYN_SENT,        /* client SYN seen */
+	CT_TCP_SYN_RECV,        /* backend SYN-ACK seen */
+	CT_TCP_ESTABLISHED,     /* client ACK after the SYN-ACK, or data both ways */
+	CT_TCP_FIN_WAIT,        /* one side sent FIN */
+	CT_TCP_CLOSE_WAIT,      /* both sides sent FIN */
+	CT_TCP_TIME_WAIT,       /* last ACK after both FINs */
+	CT_TCP_CLOSE,           /* RST seen */
+	CT_UDP,                 /* UDP and any other protocol: idle timeout */
+	CT_STATE__MAX
+};
+
+/* A flow's tuple as it appears on the wire, either direction. Addresses in network order
+ * (IPv4 in the first 4 bytes, the rest zero), ports as on the wire. */
+struct ct_key {
+	uint8_t family;         /* 4 or 6 */
+	uint8_t proto;
+	uint16_t pad;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t src[16];
+	uint8_t dst[16];
+};
+
+enum ct_dir {
+	CT_DIR_ORIG = 0,        /* client -> service */
+	CT_DIR_REPLY = 1,       /* backend -> us */
+};
+
+struct ct_entry {
+	struct ct_key key[2];   /* [CT_DIR_ORIG], [CT_DIR_REPLY] */
+	uint64_t expires_tsc;
+	uint64_t created_tsc;
+	uint32_t service;       /* caller's indexes */
+	uint32_t backend;
+	uint8_t state;          /* enum ct_state */
+	uint8_t fin_seen;       /* bit per direction */
+	uint16_t flags;         /* caller's */
+	uint64_t pkts[2];
+};
+
+/* Seconds per state; zero means "use the default". */
+struct ct_timeouts {
+	uint32_t s[CT_STATE__MAX];
+};
+
+struct ct_table {
+	struct rte_hash *h;
+	struct ct_entry *e;
+	uint32_t *free_stack;           /* indexes of free entries */
+	uint32_t nfree;
+	uint32_t max;
+	uint32_t hand;                  /* the aging clock hand */
+	uint32_t used;
+	uint64_t timeout_tsc[CT_STATE__MAX];
+	/* counters */
+	uint64_t inserted, expired, full, taken, evicted_on_lookup;
+};
+
+#define CT_AGE_SLICE 64                 /* entries examined per ct_age call */
+
+/* Fills t with IPVS's defaults (TCP established 900 s, handshake 60/30 s, closing 60-120 s,
+ * UDP 300 s). */
+void ct_timeouts_default(struct ct_timeouts *t);
+
+/*
+ * Creates a table of max flows for one worker (name unique per process). to: NULL for
+ * the defaults. Returns NULL with rte_errno set. Context: control thread.
+ */
+struct ct_table *ct_create(const char *name, uint32_t max, int socket,
+			   const struct ct_timeouts *to);
+void ct_free(struct ct_table *t);
+
+/* The entry a tuple belongs to and the direction it was seen in, or NULL; an expired
+ * entry found is freed and NULL returned. */
+struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_tsc,
+			   enum ct_dir *dir);
+
+/* A new flow with both tuples; NULL if the table is full or a tuple is in use (each
+ * counted). */
+struct ct_entry *ct_insert(struct ct_table *t, const struct ct_key *orig,
+			   const struct ct_key *reply, uint8_t proto, uint64_t now_tsc);
+
+/* Advances the state on a packet (TCP flags as in the header; 0 for UDP) and re-arms the
+ * timeout. */
+void ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t tcp_flags,
+	       uint64_t now_tsc);
+
+void ct_delete(struct ct_table *t, struct ct_entry *e);
+
+/* Frees expired entries among the next CT_AGE_SLICE slots. Returns how many it freed. */
+uint32_t ct_age(struct ct_table *t, uint64_t now_tsc);
+
+const char *ct_state_name(enum ct_state s);
+
+#endif /* SL_CONNTRACK_H */
