@@ -64,7 +64,16 @@
 	_(XDP_BAN_ADDED,    "xdp_ban_added",       SL_KIND_EVENT)               \
 	_(XDP_SRC_RACE,     "xdp_src_race",        SL_KIND_EVENT)               \
 	_(FILTER_SRC_TABLE_FULL, "filter_src_table_full", SL_KIND_EVENT)        \
-	_(FILTER_BAN_RING_FULL,  "filter_ban_ring_full",  SL_KIND_EVENT)
+	_(FILTER_BAN_RING_FULL,  "filter_ban_ring_full",  SL_KIND_EVENT)        \
+	_(LB_NEW_FLOW,      "lb_new_flow",         SL_KIND_EVENT)               \
+	_(LB_FORWARD,       "lb_forward",          SL_KIND_EVENT)               \
+	_(LB_REPLY,         "lb_reply",            SL_KIND_EVENT)               \
+	_(LB_NO_BACKEND,    "lb_no_backend",       SL_KIND_DROP)                \
+	_(LB_NEIGH_UNRESOLVED, "lb_neigh_unresolved", SL_KIND_DROP)             \
+	_(LB_NO_CONN,       "lb_no_conn",          SL_KIND_DROP)                \
+	_(LB_CT_FULL,       "lb_ct_full",          SL_KIND_DROP)                \
+	_(LB_PORTS_EXHAUSTED, "lb_ports_exhausted", SL_KIND_DROP)               \
+	_(LB_NO_SOURCE_ADDR, "lb_no_source_address", SL_KIND_DROP)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

@@ -65,6 +65,8 @@ struct ct_entry {
 	uint8_t state;          /* enum ct_state */
 	uint8_t fin_seen;       /* bit per direction */
 	uint16_t flags;         /* caller's */
+	uint16_t peer_port;     /* caller's: the port the client's packets came in on */
+	uint8_t peer_mac[6];    /* caller's: the client side's next hop */
 	uint64_t pkts[2];
 };
 

@@ -20,6 +20,8 @@ enum {
 	OPT_IDLE,
 	OPT_XDP_PROG,
 	OPT_NO_SRC_FILTER,
+	OPT_CONFIG,
+	OPT_CT_MAX,
 };
 
 static const struct option dp_long_opts[] = {
@@ -30,6 +32,8 @@ static const struct option dp_long_opts[] = {
 	{ "idle-sleep-us", required_argument, NULL, OPT_IDLE },
 	{ "xdp-prog", required_argument, NULL, OPT_XDP_PROG },
 	{ "no-src-filter", no_argument, NULL, OPT_NO_SRC_FILTER },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "ct-max", required_argument, NULL, OPT_CT_MAX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,6 +61,9 @@ dp_args_usage(FILE *f, const char *prog)
 "                           labs and VMs that share cores with their clients use ~50)\n"
 "  --xdp-prog OBJ           XDP object for af_xdp ports (default: the one built or\n"
 "                           installed with this binary)\n"
+"  --config FILE            services and pools (YAML, see deploy/sluice-lab.yaml): the\n"
+"                           load balancer; a bad file is refused with file:line\n"
+"  --ct-max N               connections tracked per worker (default %u)\n"
 "  --no-src-filter          do not run the XDP filter's policy (blocks, bans, limits)\n"
 "                           as the first stage of ports without XDP (pci, af_packet,\n"
 "                           pcap, null, ring); it runs by default, over the pinned\n"
@@ -74,7 +81,8 @@ dp_args_usage(FILE *f, const char *prog)
 "\n"
 "Signals: SIGINT/SIGTERM stop the workers, close the ports (XDP program removed,\n"
 "promiscuous mode restored) and exit 0.\n",
-		prog, PORT_MAX, LOCAL_ADDR_MAX, DP_MAX_WORKERS, DP_CTL_DEFAULT, DP_IDLE_PASSES, prog);
+		prog, PORT_MAX, LOCAL_ADDR_MAX, DP_MAX_WORKERS, DP_CTL_DEFAULT, DP_IDLE_PASSES,
+		DP_CT_MAX_DEFAULT, prog);
 }
 
 static int
@@ -156,6 +164,7 @@ dp_args_parse(int argc, char **argv, struct dp_args *a, char *err, size_t errlen
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->ctl_path, sizeof(a->ctl_path), "%s", DP_CTL_DEFAULT);
+	a->ct_max = DP_CT_MAX_DEFAULT;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", dp_long_opts, NULL)) != -1) {
@@ -227,6 +236,19 @@ dp_args_parse(int argc, char **argv, struct dp_args *a, char *err, size_t errlen
 			break;
 		case OPT_NO_SRC_FILTER:
 			a->no_src_filter = 1;
+			break;
+		case OPT_CONFIG:
+			if (strlen(optarg) >= sizeof(a->config)) {
+				snprintf(err, errlen, "--config: path too long");
+				return -EINVAL;
+			}
+			strcpy(a->config, optarg);
+			break;
+		case OPT_CT_MAX:
+			if (dp_parse_uint(optarg, 16, 1u << 24, &a->ct_max)) {
+				snprintf(err, errlen, "--ct-max '%.32s': want 16 to %u", optarg, 1u << 24);
+				return -EINVAL;
+			}
 			break;
 		case OPT_XDP_PROG:
 			if (strlen(optarg) >= sizeof(a->xdp_obj)) {

@@ -18,6 +18,7 @@
 #include "port.h"
 
 #define DP_CTL_DEFAULT "/run/sluice/dataplane.sock"
+#define DP_CT_MAX_DEFAULT 65536u
 
 struct dp_args {
 	struct port_spec ports[PORT_MAX];
@@ -28,6 +29,8 @@ struct dp_args {
 	char ctl_path[PATH_MAX];                /* "" to disable */
 	char xdp_obj[PATH_MAX];                 /* "" to look next to the binary */
 	int no_src_filter;                      /* no first-stage filter on non-XDP ports */
+	char config[PATH_MAX];                  /* services and pools; "" for none */
+	unsigned int ct_max;                    /* connections per worker */
 };
 
 /*

@@ -33,6 +33,8 @@
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
+#include "lb.h"
+#include "lb_conf.h"
 #include "src_filter.h"
 #include "src_filter_fp.h"
 #include "sluice_config.h"
@@ -47,11 +49,40 @@
 static struct dp main_dp;
 static struct dp_args main_args;
 static struct src_filter main_sf;
+static struct lb_conf main_conf;
+static struct lb main_lb;
 static struct bpf_ctl main_ctl;         /* when there is no source filter to hold it */
 static int main_ctl_open;
 
 #define MAIN_TICK_MS      100           /* source filter refresh */
 #define MAIN_SWEEP_TICKS  10            /* expired blocks and bans deleted every second */
+
+/* The services' addresses are the appliance's on every port: ARP, ICMP echo and the XDP
+ * program's redirect treat them like --addr addresses. */
+static int
+main_add_vips(struct local_port *lp, char *err, size_t errlen)
+{
+	uint32_t i;
+
+	for (i = 0; i < main_conf.nb_services; i++) {
+		const struct lb_addr *v = &main_conf.services[i].vip;
+		uint32_t a4;
+		int rc;
+
+		if (v->family == AF_INET) {
+			memcpy(&a4, v->addr, 4);
+			rc = local_add_v4(lp, a4);
+		} else {
+			rc = local_add_v6(lp, v->addr);
+		}
+		if (rc == -ENOSPC) {
+			snprintf(err, errlen, "more than %d addresses with the services' VIPs",
+				 LOCAL_ADDR_MAX);
+			return rc;
+		}
+	}
+	return 0;
+}
 
 /*
  * The XDP filter's maps: af_xdp ports have them (the PMD loaded the program); a dataplane
@@ -285,6 +316,11 @@ main(int argc, char **argv)
 		return MAIN_EXIT_USAGE;
 	}
 	main_precheck(eal_argc, argv);
+	if (main_args.config[0] &&
+	    lb_conf_load(main_args.config, &main_conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sluice-dataplane: %s\n", err);
+		return MAIN_EXIT_USAGE;
+	}
 
 	/* No PCI port kind is configured yet: never let EAL probe the host's own NIC. */
 	eal_argv = calloc((size_t)eal_argc + 2, sizeof(*eal_argv));
@@ -343,6 +379,12 @@ main(int argc, char **argv)
 			goto err_ports;
 		}
 		dpp->local.mac = dpp->port.mac;
+		rc = main_add_vips(&dpp->local, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "sluice-dataplane: port %s: %s\n", dpp->port.spec.name, err);
+			status = EXIT_FAILURE;
+			goto err_ports;
+		}
 		main_dp.port_idx[dpp->port.port_id] = (uint8_t)i;
 	}
 	rc = dp_xdp_sync_local(&main_dp, err, sizeof(err));
@@ -350,6 +392,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluice-dataplane: %s\n", err);
 		status = EXIT_FAILURE;
 		goto err_ports;
+	}
+	main_dp.pool = pool;
+	if (main_args.config[0]) {
+		rc = lb_build(&main_lb, &main_conf, main_args.ct_max, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "sluice-dataplane: %s: %s\n", main_args.config, err);
+			status = EXIT_FAILURE;
+			goto err_ports;
+		}
+		main_dp.lb = &main_lb;
 	}
 	rc = main_filter_setup(xdp_obj, err, sizeof(err));
 	if (rc) {
@@ -417,6 +469,10 @@ main(int argc, char **argv)
 err_workers:
 	worker_free_all(&main_dp);
 err_ports:
+	if (main_dp.lb)
+		lb_free(&main_lb);
+	main_dp.lb = NULL;
+	lb_conf_free(&main_conf);
 	if (main_dp.sf)
 		sf_close(&main_sf);
 	else if (main_ctl_open)

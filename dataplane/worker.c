@@ -27,11 +27,13 @@
 
 #include "dp_stats.h"
 #include "owner_fp.h"
+#include "lb_fp.h"
 #include "pkt_fp.h"
 #include "src_filter_fp.h"
 #include "worker.h"
 
 #define WORKER_PREFETCH_AHEAD 3
+#define WORKER_UPKEEP_US      1000
 
 static inline void
 worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
@@ -45,10 +47,19 @@ worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
 					       w->txb[pi], m);
 }
 
-/* A packet whose flow this worker owns. */
+/* A packet whose flow this worker owns: the balancer's, else the appliance's own. */
 static inline void
 worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta)
 {
+	if (w->dp->lb) {
+		uint16_t out = pi;
+		int v = lb_input(w->dp, w->lbw, w->idx, m, pi, meta, &out, w->cnt);
+
+		if (v != SL_CNT_OK) {
+			worker_finish(w, m, out, v);
+			return;
+		}
+	}
 	worker_finish(w, m, pi, local_ip_input(&w->dp->ports[pi].local, m, meta));
 }
 
@@ -63,6 +74,8 @@ worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct 
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (meta->l3 == PKT_L3_ARP && w->dp->lb)
+		neigh_learn_arp(w->dp->lb->neigh, m, meta, pi);
 	if (local_is_stateless(m, meta)) {
 		worker_finish(w, m, pi, meta->l3 == PKT_L3_ARP ? local_arp_input(lp, m, meta)
 							       : local_nd_input(lp, m, meta));
@@ -168,6 +181,21 @@ worker_handoff_in(struct worker *w, struct rte_mbuf **pkts, unsigned int n)
 	}
 }
 
+/* Every WORKER_UPKEEP_US: age a slice of the connection table; worker 0 also asks for
+ * unresolved neighbours. */
+static inline void
+worker_lb_upkeep(struct worker *w)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (now < w->next_upkeep_tsc)
+		return;
+	w->next_upkeep_tsc = now + rte_get_tsc_hz() / 1000000 * WORKER_UPKEEP_US;
+	ct_age(w->lbw->ct, now);
+	if (w->idx == 0)
+		w->cnt[SL_CNT_TX] += neigh_tick(w->dp->lb->neigh, w->dp, 0, now);
+}
+
 int
 worker_main(void *arg)
 {
@@ -207,6 +235,8 @@ worker_main(void *arg)
 		for (pi = 0; pi < dp->nb_ports; pi++)
 			w->cnt[SL_CNT_TX] += rte_eth_tx_buffer_flush(dp->ports[pi].port.port_id, q,
 								     w->txb[pi]);
+		if (dp->lb)
+			worker_lb_upkeep(w);
 		if (got) {
 			idle = 0;
 		} else if (dp->idle_sleep_us && ++idle >= DP_IDLE_PASSES) {
@@ -240,6 +270,12 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 		w->lcore_id = lcore;
 		w->dp = dp;
 		dp->workers[i++] = w;
+		if (dp->lb) {
+			w->lbw = lb_worker_create(dp->lb, w->idx, (int)rte_lcore_to_socket_id(lcore),
+						  err, errlen);
+			if (!w->lbw)
+				return -ENOMEM;
+		}
 		for (pi = 0; pi < dp->nb_ports; pi++) {
 			w->txb[pi] = rte_zmalloc_socket("sl_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0,
 							(int)rte_lcore_to_socket_id(lcore));
@@ -303,6 +339,8 @@ worker_free_all(struct dp *dp)
 		}
 		for (pi = 0; pi < PORT_MAX; pi++)
 			rte_free(w->txb[pi]);
+		if (w->lbw)
+			lb_worker_free(dp->lb, w->lbw);
 		rte_free(w);
 		dp->workers[i] = NULL;
 	}

@@ -38,6 +38,9 @@ struct dp_port {
 
 struct worker;
 struct src_filter;
+struct lb;
+struct lb_worker;
+struct rte_mempool;
 
 struct dp {
 	struct dp_port ports[PORT_MAX];
@@ -47,6 +50,8 @@ struct dp {
 	struct worker *workers[DP_MAX_WORKERS];
 	uint32_t idle_sleep_us;
 	struct src_filter *sf;          /* NULL unless some port has src_filter set */
+	struct lb *lb;                  /* NULL without services (--config) */
+	struct rte_mempool *pool;       /* for frames the dataplane sends on its own (ARP) */
 	volatile int quit;
 };
 
@@ -57,6 +62,8 @@ struct worker {
 	struct rte_ring *ring_in[DP_MAX_WORKERS];       /* from worker j to us */
 	struct rte_ring *ring_out[DP_MAX_WORKERS];      /* from us to worker j */
 	struct rte_eth_dev_tx_buffer *txb[PORT_MAX];
+	struct lb_worker *lbw;          /* balancer state, when dp->lb */
+	uint64_t next_upkeep_tsc;       /* aging, neighbour requests */
 	uint64_t cnt[SL_CNT__MAX];
 } __rte_cache_aligned;
 

@@ -42,7 +42,7 @@ echo "built $build/dataplane/sluice-dataplane and $build/bpf/sluice_xdp.o"
 
 cleanup() {
 	if ((keep == 0)); then
-		say "7. Taking the lab down"
+		say "8. Taking the lab down"
 		"$here/deploy/lab.sh" down
 	fi
 }
@@ -73,7 +73,20 @@ in_ns sl-client ping -c 1 -W 1 198.18.0.1
 xdpctl block list
 xdpctl block del 198.18.0.66/32
 
-say "6. The dataplane's counters (control socket /run/sluice/dataplane.sock)"
+say "6. The load balancer: the VIP 198.18.0.100 onto be1..be3 (deploy/sluice-lab.yaml, fnat)"
+echo "HTTP (maglev), one request per client port:"
+for p in 40001 40002 40003 40004 40005 40006; do
+	printf '  from 198.18.0.2:%s -> %s\n' "$p" \
+		"$(in_ns sl-client curl -s -m 3 --local-port "$p" http://198.18.0.100/)"
+done
+echo "UDP name service (rr):"
+for i in 1 2 3; do
+	echo "q$i" | in_ns sl-client timeout 3 socat -T2 - "UDP4:198.18.0.100:53,sourceport=$((41000 + i))"
+done
+echo "wrk, 5 s, 20 connections:"
+in_ns sl-client wrk -t2 -c20 -d5s http://198.18.0.100/ | sed -n '/requests in/,$p'
+
+say "7. The dataplane's counters (control socket /run/sluice/dataplane.sock)"
 "$here/deploy/lab.sh" stats
 
 cat <<TXT
@@ -82,8 +95,11 @@ What happened: the XDP program in front of sl-node's 'front' and 'back' interfac
 frames addressed to the appliance to AF_XDP sockets; the DPDK worker answered ARP,
 neighbour solicitations and echo requests by rewriting each frame in place and sent it
 back — no kernel stack involved. The abuser's packets, while blocked, were dropped by
-the XDP program itself. Counters above: arp_reply, nd_advert, icmp_echo_reply,
-icmp6_echo_reply (the dataplane); xdp_redirect, xdp_pass, xdp_blocked (the XDP program).
+the XDP program itself. Connections to the VIP were balanced by the dataplane: each new
+flow got a backend from the pool's policy and a local port, and both directions were
+rewritten in the worker (fnat), so the backends saw the appliance as their client.
+Counters above: arp_reply, icmp_echo_reply (the dataplane's own addresses); lb_new_flow,
+lb_forward, lb_reply (the balancer); xdp_redirect, xdp_pass, xdp_blocked (the XDP program).
 TXT
 if ((keep)); then
 	echo

@@ -23,6 +23,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${SLUICE_BUILD:-$here/build}
 BIN=$BUILD/dataplane/sluice-dataplane
+# The services the appliance balances (sluiced will own them).
+LAB_CONF=${SLUICE_LAB_CONF:-$here/deploy/sluice-lab.yaml}
 RUN=/run/sluice/lab
 BPFFS=$RUN/bpffs
 CTL=/run/sluice/dataplane.sock
@@ -108,7 +110,7 @@ start_appliance() {
 		"$BIN" --no-pci --in-memory -l 0,1 --log-level='*:notice' -- \
 		--port front=af_xdp:front --port back=af_xdp:back \
 		--addr front=198.18.0.1 --addr front=2001:db8::1 \
-		--addr back=198.18.1.1 --addr back=2001:db8:1::1 \
+		--addr back=198.18.1.1 --addr back=2001:db8:1::1 --config "$LAB_CONF" \
 		--ctl "$CTL" --idle-sleep-us 50 >"$RUN/dataplane.log" 2>&1 &
 	echo $! >"$RUN/dataplane.pid"
 	local i

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lb: building the balancer's tables (see lb.h). Context: control thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+
+#include "lb.h"
+#include "maglev.h"
+
+/* Policies and modes the fast path implements today (see lb.h). */
+static int
+lb_supported(const struct lb_conf_service *s, char *err, size_t errlen)
+{
+	char a[64];
+
+	lb_addr_format(&s->vip, a, sizeof(a));
+	if (s->vip.family != AF_INET) {
+		snprintf(err, errlen, "service %s (line %d): IPv6 services are not forwarded by "
+			 "this dataplane yet", a, s->line);
+		return -ENOTSUP;
+	}
+	if (s->mode != LB_MODE_FNAT) {
+		snprintf(err, errlen, "service %s (line %d): mode %s is not implemented in this "
+			 "dataplane yet (fnat is)", a, s->line, lb_mode_name(s->mode));
+		return -ENOTSUP;
+	}
+	switch (s->policy) {
+	case LB_POLICY_RR:
+	case LB_POLICY_WRR:
+	case LB_POLICY_SOURCE_HASH:
+	case LB_POLICY_MAGLEV:
+		return 0;
+	default:
+		snprintf(err, errlen, "service %s (line %d): policy %s is not implemented in this "
+			 "dataplane yet (rr, wrr, source-hash and maglev are)", a, s->line,
+			 lb_policy_name(s->policy));
+		return -ENOTSUP;
+	}
+}
+
+static int
+lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp, char *err,
+	      size_t errlen)
+{
+	struct maglev_backend *mb = NULL;
+	struct maglev_scratch *ms = NULL;
+	uint32_t i, n = 0;
+	uint16_t *idx = NULL;
+	int rc = -ENOMEM;
+
+	snprintf(p->name, sizeof(p->name), "%s", cp->name);
+	p->nb = cp->nb_backends;
+	p->b = calloc(p->nb ? p->nb : 1, sizeof(*p->b));
+	p->maglev_m = cp->maglev_size;
+	p->maglev = calloc(p->maglev_m, sizeof(*p->maglev));
+	mb = calloc(p->nb ? p->nb : 1, sizeof(*mb));
+	ms = calloc(p->nb ? p->nb : 1, sizeof(*ms));
+	idx = calloc(p->nb ? p->nb : 1, sizeof(*idx));
+	if (!p->b || !p->maglev || !mb || !ms || !idx) {
+		snprintf(err, errlen, "pool %s: out of memory", cp->name);
+		goto out;
+	}
+	for (i = 0; i < p->nb; i++) {
+		const struct lb_conf_backend *cb = &cp->backends[i];
+		struct lb_backend *b = &p->b[i];
+		uint8_t name[6];
+
+		if (cb->addr.family != AF_INET) {
+			snprintf(err, errlen, "pool %s: IPv6 backends are not forwarded by this "
+				 "dataplane yet", cp->name);
+			rc = -ENOTSUP;
+			goto out;
+		}
+		memcpy(&b->addr, cb->addr.addr, 4);
+		b->port = rte_cpu_to_be_16(cb->addr.port);
+		b->weight = cb->weight;
+		b->state = cb->state;
+		b->neigh = neigh_add(lb->neigh, b->addr);
+		if (b->neigh == NEIGH_NONE) {
+			snprintf(err, errlen, "pool %s: more than %d backend addresses", cp->name,
+				 NEIGH_MAX);
+			rc = -ENOSPC;
+			goto out;
+		}
+		/* Only backends that take new flows are in the table; their identity is their
+		 * address and port, so every appliance builds the same table. */
+		if (b->state != LB_BACKEND_READY || b->weight == 0)
+			continue;
+		memcpy(name, &b->addr, 4);
+		memcpy(name + 4, &b->port, 2);
+		mb[n].id = maglev_id(name, sizeof(name));
+		mb[n].weight = b->weight;
+		idx[n++] = (uint16_t)i;
+	}
+	rc = maglev_build(mb, n, p->maglev_m, p->maglev, ms);
+	if (rc) {
+		snprintf(err, errlen, "pool %s: maglev table: %s", cp->name, strerror(-rc));
+		goto out;
+	}
+	for (i = 0; i < p->maglev_m; i++)       /* table positions -> pool indexes */
+		if (p->maglev[i] != MAGLEV_NONE)
+			p->maglev[i] = idx[p->maglev[i]];
+	rc = 0;
+out:
+	free(mb);
+	free(ms);
+	free(idx);
+	return rc;
+}
+
+int
+lb_build(struct lb *lb, const struct lb_conf *c, uint32_t ct_max, char *err, size_t errlen)
+{
+	struct rte_hash_parameters hp = {
+		.name = "lb_services",
+		.entries = c->nb_services < 8 ? 8 : c->nb_services,
+		.key_len = sizeof(struct lb_svc_key),
+		.socket_id = SOCKET_ID_ANY,
+	};
+	uint32_t i;
+	int rc;
+
+	memset(lb, 0, sizeof(*lb));
+	lb->ct_max = ct_max;
+	for (i = 0; i < c->nb_services; i++) {
+		rc = lb_supported(&c->services[i], err, errlen);
+		if (rc)
+			return rc;
+	}
+	lb->neigh = rte_zmalloc("lb_neigh", sizeof(*lb->neigh), RTE_CACHE_LINE_SIZE);
+	lb->pools = calloc(c->nb_pools ? c->nb_pools : 1, sizeof(*lb->pools));
+	lb->svc = calloc(c->nb_services ? c->nb_services : 1, sizeof(*lb->svc));
+	lb->svc_hash = rte_hash_create(&hp);
+	if (!lb->neigh || !lb->pools || !lb->svc || !lb->svc_hash) {
+		snprintf(err, errlen, "balancer tables: out of memory");
+		lb_free(lb);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->nb_pools; i++) {
+		rc = lb_build_pool(lb, &lb->pools[i], &c->pools[i], err, errlen);
+		lb->nb_pools++;
+		if (rc) {
+			lb_free(lb);
+			return rc;
+		}
+	}
+	for (i = 0; i < c->nb_services; i++) {
+		const struct lb_conf_service *cs = &c->services[i];
+		struct lb_service *s = &lb->svc[i];
+		struct lb_svc_key k;
+
+		s->proto = cs->proto;
+		s->policy = cs->policy;
+		s->mode = cs->mode;
+		memcpy(&s->vip, cs->vip.addr, 4);
+		s->port = rte_cpu_to_be_16(cs->vip.port);
+		s->pool = cs->pool;
+		memset(&k, 0, sizeof(k));
+		k.proto = s->proto;
+		k.family = 4;
+		k.port = s->port;
+		k.addr[0] = s->vip;
+		if (rte_hash_add_key_data(lb->svc_hash, &k, (void *)(uintptr_t)i) < 0) {
+			snprintf(err, errlen, "balancer: service table full");
+			lb_free(lb);
+			return -ENOSPC;
+		}
+		lb->nb_svc++;
+	}
+	return 0;
+}
+
+void
+lb_free(struct lb *lb)
+{
+	uint32_t i;
+
+	for (i = 0; i < lb->nb_pools; i++) {
+		free(lb->pools[i].b);
+		free(lb->pools[i].maglev);
+	}
+	free(lb->pools);
+	free(lb->svc);
+	rte_hash_free(lb->svc_hash);
+	rte_free(lb->neigh);
+	memset(lb, 0, sizeof(*lb));
+}
+
+struct lb_worker *
+lb_worker_create(const struct lb *lb, unsigned int idx, int socket, char *err, size_t errlen)
+{
+	struct lb_worker *lw = rte_zmalloc_socket("lb_worker", sizeof(*lw), RTE_CACHE_LINE_SIZE,
+						  socket);
+	char name[32];
+	uint32_t i;
+
+	if (!lw)
+		goto oom;
+	snprintf(name, sizeof(name), "w%u", idx);
+	lw->ct = ct_create(name, lb->ct_max, socket, NULL);
+	lw->rr = calloc(lb->nb_pools ? lb->nb_pools : 1, sizeof(*lw->rr));
+	lw->swrr = calloc(lb->nb_pools ? lb->nb_pools : 1, sizeof(*lw->swrr));
+	if (!lw->ct || !lw->rr || !lw->swrr)
+		goto oom;
+	for (i = 0; i < lb->nb_pools; i++) {
+		const struct lb_pool *p = &lb->pools[i];
+		uint32_t j;
+
+		lw->swrr[i] = calloc(p->nb ? p->nb : 1, sizeof(**lw->swrr));
+		if (!lw->swrr[i])
+			goto oom;
+		for (j = 0; j < p->nb; j++)
+			lw->swrr[i][j].weight = p->b[j].state == LB_BACKEND_READY ? p->b[j].weight : 0;
+		lw->rr[i] = idx;        /* workers start apart */
+	}
+	lw->lport_next = LB_LPORT_MIN;
+	return lw;
+oom:
+	snprintf(err, errlen, "worker %u: balancer state: out of memory", idx);
+	lb_worker_free(lb, lw);
+	return NULL;
+}
+
+void
+lb_worker_free(const struct lb *lb, struct lb_worker *lw)
+{
+	uint32_t i;
+
+	if (!lw)
+		return;
+	if (lw->swrr)
+		for (i = 0; i < lb->nb_pools; i++)
+			free(lw->swrr[i]);
+	free(lw->swrr);
+	free(lw->rr);
+	ct_free(lw->ct);
+	rte_free(lw);
+}

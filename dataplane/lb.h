@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lb: the load balancer's runtime tables and per-worker state.
+ *
+ * Built by the control thread from the configuration model (lb_conf.h): services in an
+ * rte_hash keyed by (protocol, family, address, port) — a packet's exact port first, then
+ * the service's "any port" entry — pools with their backends and, per pool, the weighted
+ * Maglev table over the backends that take new flows (ready, weight > 0). Workers read
+ * the tables; each worker owns its connection table (conntrack.h), its round-robin
+ * cursors and its fnat port cursor.
+ *
+ * What runs today, and what is refused at start rather than pretended: IPv4 services in
+ * fnat mode with policies rr, wrr, source-hash and maglev. IPv6 services, dsr and
+ * dsr-ipip, and the policies sticky, least-conn, least-latency and random-p2c are parsed
+ * and checked (lb_conf) but the dataplane says they are not implemented yet and exits.
+ * Tables are built once at start; runtime changes (published by pointer swap with
+ * rte_rcu_qsbr) come with the control-plane daemon.
+ *
+ * Context: lb_build/lb_free and lb_worker_create on the control thread before workers
+ * start; the fast path in lb_fp.h on workers.
+ */
+#ifndef SL_LB_H
+#define SL_LB_H
+
+#include <stdint.h>
+
+#include "conntrack.h"
+#include "lb_conf.h"
+#include "lb_policy_fp.h"
+#include "neigh.h"
+
+#define LB_LPORT_MIN 1024u              /* fnat source ports: 1024..65535 */
+
+struct lb_backend {
+	uint32_t addr;          /* IPv4, network order */
+	uint16_t port;          /* network order; 0: the client's destination port */
+	uint16_t weight;
+	uint8_t state;          /* enum lb_backend_state */
+	uint32_t neigh;         /* index in the neighbour table */
+};
+
+struct lb_pool {
+	char name[LB_CONF_NAME_MAX];
+	struct lb_backend *b;
+	uint32_t nb;
+	uint16_t *maglev;       /* maglev_m slots of backend indexes (or MAGLEV_NONE) */
+	uint32_t maglev_m;
+};
+
+struct lb_service {
+	uint8_t proto;
+	uint8_t policy;         /* enum lb_policy */
+	uint8_t mode;           /* enum lb_mode */
+	uint32_t vip;           /* network order */
+	uint16_t port;          /* network order; 0: any */
+	uint32_t pool;
+};
+
+struct lb_svc_key {
+	uint8_t proto;
+	uint8_t family;
+	uint16_t port;          /* network order; 0: any */
+	uint32_t addr[4];       /* network order */
+};
+
+struct lb {
+	struct rte_hash *svc_hash;      /* struct lb_svc_key -> index in svc */
+	struct lb_service *svc;
+	uint32_t nb_svc;
+	struct lb_pool *pools;
+	uint32_t nb_pools;
+	struct neigh_table *neigh;
+	uint32_t ct_max;                /* flows per worker */
+};
+
+/* A worker's own balancing state. */
+struct lb_worker {
+	struct ct_table *ct;
+	uint32_t *rr;                   /* per pool: next backend */
+	struct lb_swrr **swrr;          /* per pool: smooth WRR state */
+	uint32_t lport_next;
+};
+
+/*
+ * Builds the tables from a checked model, refusing what this dataplane does not forward
+ * yet. Returns 0 or -errno with one line in err.
+ */
+int lb_build(struct lb *lb, const struct lb_conf *c, uint32_t ct_max, char *err, size_t errlen);
+void lb_free(struct lb *lb);
+
+/* A worker's state (its conntrack named after idx). NULL with err on failure. */
+struct lb_worker *lb_worker_create(const struct lb *lb, unsigned int idx, int socket,
+				   char *err, size_t errlen);
+void lb_worker_free(const struct lb *lb, struct lb_worker *lw);
+
+#endif /* SL_LB_H */

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lb_fp: the balancer's per-packet path, on the worker that owns the flow.
+ *
+ * A packet first meets the worker's connection table, in either direction:
+ *   client -> VIP (original)   rewritten to  local address:port -> backend
+ *   backend -> local:port (reply)            VIP -> client
+ * which is fnat: the backend sees the appliance as the client, so it needs no change and
+ * its replies come back here. A packet of no known flow to a service starts one: TCP only
+ * with a SYN (anything else is counted lb_no_conn and dropped, as IPVS does), the policy
+ * picks a ready backend, the worker picks a local port whose reply tuple it owns itself
+ * (the owner hash of backend:port -> local:port lands on this worker, so replies need no
+ * hand-off), and the flow goes into the table. Checksums are updated incrementally
+ * (csum_fp.h). The client side's next hop is the MAC the client's packet came from; the
+ * backend's is the neighbour table's (neigh.h).
+ *
+ * Returns SL_CNT_OK for packets that are not the balancer's (the caller goes on), an
+ * event with the mbuf rewritten and *out_pi the port to send it on, or a drop reason;
+ * a new flow is also counted in cnt (the worker's counters).
+ *
+ * Context: worker lcore, fast path.
+ */
+#ifndef SL_LB_FP_H
+#define SL_LB_FP_H
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_jhash.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "csum_fp.h"
+#include "lb.h"
+#include "maglev.h"
+#include "owner_fp.h"
+#include "pkt_fp.h"
+#include "worker.h"
+
+#define LB_HASH_SEED 0x51ce5eedu
+
+static inline void
+lb_ct_key4(struct ct_key *k, uint8_t proto, uint32_t src, uint32_t dst, uint16_t sport,
+	   uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = 4;
+	k->proto = proto;
+	k->sport = sport;
+	k->dport = dport;
+	memcpy(k->src, &src, 4);
+	memcpy(k->dst, &dst, 4);
+}
+
+/* The backend for a new flow of service s, or -1 if none takes new flows. */
+static inline int
+lb_pick(const struct lb *lb, struct lb_worker *lw, const struct lb_service *s,
+	const struct pkt_meta *m)
+{
+	const struct lb_pool *p = &lb->pools[s->pool];
+	uint32_t h, i;
+	uint16_t b;
+
+	switch (s->policy) {
+	case LB_POLICY_RR:
+		for (i = 0; i < p->nb; i++) {
+			b = (uint16_t)(lw->rr[s->pool]++ % p->nb);
+			if (p->b[b].state == LB_BACKEND_READY && p->b[b].weight)
+				return b;
+		}
+		return -1;
+	case LB_POLICY_WRR:
+		return lb_swrr_pick(lw->swrr[s->pool], p->nb);
+	case LB_POLICY_SOURCE_HASH:
+		/* The client address through the Maglev table: weighted, and the same answer
+		 * on every worker and appliance. */
+		h = rte_jhash_1word(m->addr.v4.src, LB_HASH_SEED);
+		break;
+	default:        /* LB_POLICY_MAGLEV: the whole tuple */
+		h = rte_jhash_3words(m->addr.v4.src, m->addr.v4.dst,
+				     (uint32_t)m->sport << 16 | m->dport, LB_HASH_SEED);
+		break;
+	}
+	b = maglev_lookup(p->maglev, p->maglev_m, h);
+	return b == MAGLEV_NONE ? -1 : b;
+}
+
+/* A local port for backend bsrc:bport -> laddr whose reply this worker owns and no flow
+ * of ours uses. 0 if none is found within the budget. */
+static inline uint16_t
+lb_lport(struct lb_worker *lw, unsigned int widx, unsigned int nb_workers, uint32_t baddr,
+	 uint16_t bport, uint32_t laddr, uint8_t proto, uint64_t now_tsc)
+{
+	struct pkt_meta rm;
+	struct ct_key k;
+	enum ct_dir d;
+	unsigned int tries;
+
+	memset(&rm, 0, sizeof(rm));
+	rm.l3 = PKT_L3_IPV4;
+	rm.addr.v4.src = baddr;
+	rm.addr.v4.dst = laddr;
+	rm.sport = bport;
+	for (tries = 0; tries < 4096; tries++) {
+		uint16_t p = (uint16_t)lw->lport_next;
+
+		lw->lport_next = lw->lport_next >= 65535 ? LB_LPORT_MIN : lw->lport_next + 1;
+		rm.dport = rte_cpu_to_be_16(p);
+		if (owner_of(&rm, nb_workers) != widx)
+			continue;
+		lb_ct_key4(&k, proto, baddr, laddr, bport, rm.dport);
+		if (ct_lookup(lw->ct, &k, now_tsc, &d))
+			continue;
+		return rm.dport;
+	}
+	return 0;
+}
+
+/* Rewrites addresses and ports of an IPv4 TCP/UDP packet, checksums updated. */
+static inline void
+lb_rewrite4(struct rte_mbuf *m, const struct pkt_meta *meta, uint32_t nsrc, uint32_t ndst,
+	    uint16_t nsport, uint16_t ndport)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
+	uint16_t *ports = (uint16_t *)l4, *ck;
+	uint16_t old;
+
+	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr, nsrc);
+	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr, ndst);
+	if (meta->l4_proto == IPPROTO_TCP)
+		ck = &((struct rte_tcp_hdr *)l4)->cksum;
+	else
+		ck = &((struct rte_udp_hdr *)l4)->dgram_cksum;
+	old = *ck;
+	if (!(meta->l4_proto == IPPROTO_UDP && old == 0)) {
+		uint16_t c = csum_update32(old, ip->src_addr, nsrc);
+
+		c = csum_update32(c, ip->dst_addr, ndst);
+		c = csum_update16(c, ports[0], nsport);
+		c = csum_update16(c, ports[1], ndport);
+		*ck = meta->l4_proto == IPPROTO_UDP ? csum_udp_fixup(old, c) : c;
+	}
+	ip->src_addr = nsrc;
+	ip->dst_addr = ndst;
+	ports[0] = nsport;
+	ports[1] = ndport;
+}
+
+static inline void
+lb_eth(struct rte_mbuf *m, const struct rte_ether_addr *src, const uint8_t *dst)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(eth->dst_addr.addr_bytes, dst, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(src, &eth->src_addr);
+}
+
+static inline uint8_t
+lb_tcp_flags(const struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	if (meta->l4_proto != IPPROTO_TCP)
+		return 0;
+	return rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, meta->l4_off)->tcp_flags;
+}
+
+/* The flow's next packet in direction d: rewrite and choose the port. */
+static inline int
+lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d,
+	  struct rte_mbuf *m, const struct pkt_meta *meta, uint64_t now_tsc, uint16_t *out_pi)
+{
+	const struct lb *lb = dp->lb;
+	uint32_t a, b;
+
+	ct_update(lw->ct, e, d, lb_tcp_flags(m, meta), now_tsc);
+	if (d == CT_DIR_ORIG) {
+		const struct ct_key *r = &e->key[CT_DIR_REPLY];
+		struct rte_ether_addr mac;
+		uint16_t pi;
+
+		if (!neigh_get(lb->neigh, lb->pools[lb->svc[e->service].pool].b[e->backend].neigh,
+			       &mac, &pi))
+			return SL_CNT_LB_NEIGH_UNRESOLVED;
+		memcpy(&a, r->dst, 4);          /* our local address */
+		memcpy(&b, r->src, 4);          /* the backend */
+		lb_rewrite4(m, meta, a, b, r->dport, r->sport);
+		lb_eth(m, &dp->ports[pi].local.mac, mac.addr_bytes);
+		*out_pi = pi;
+		return SL_CNT_LB_FORWARD;
+	}
+	{
+		const struct ct_key *o = &e->key[CT_DIR_ORIG];
+
+		memcpy(&a, o->dst, 4);          /* the VIP */
+		memcpy(&b, o->src, 4);          /* the client */
+		lb_rewrite4(m, meta, a, b, o->dport, o->sport);
+		lb_eth(m, &dp->ports[e->peer_port].local.mac, e->peer_mac);
+		*out_pi = e->peer_port;
+		return SL_CNT_LB_REPLY;
+	}
+}
+
+static inline int
+lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf *m,
+	 uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt)
+{
+	const struct lb *lb = dp->lb;
+	const struct lb_service *s;
+	const struct lb_backend *be;
+	struct ct_key ok, rk;
+	struct lb_svc_key sk;
+	struct ct_entry *e;
+	struct rte_ether_addr mac;
+	uint64_t now = rte_rdtsc();
+	uint32_t laddr, baddr;
+	uint16_t npi, lport, bport;
+	enum ct_dir d;
+	void *data;
+	int b;
+
+	if (meta->l3 != PKT_L3_IPV4 || (meta->l4_proto != IPPROTO_TCP &&
+					 meta->l4_proto != IPPROTO_UDP) ||
+	    (meta->flags & PKT_F_FRAG))
+		return SL_CNT_OK;
+	lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
+		   meta->dport);
+	e = ct_lookup(lw->ct, &ok, now, &d);
+	if (e)
+		return lb_follow(dp, lw, e, d, m, meta, now, out_pi);
+	memset(&sk, 0, sizeof(sk));
+	sk.proto = meta->l4_proto;
+	sk.family = 4;
+	sk.port = meta->dport;
+	sk.addr[0] = meta->addr.v4.dst;
+	if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0) {
+		sk.port = 0;
+		if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0)
+			return SL_CNT_OK;
+	}
+	s = &lb->svc[(uintptr_t)data];
+	if (meta->l4_proto == IPPROTO_TCP &&
+	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+	    RTE_TCP_SYN_FLAG)
+		return SL_CNT_LB_NO_CONN;
+	b = lb_pick(lb, lw, s, meta);
+	if (b < 0)
+		return SL_CNT_LB_NO_BACKEND;
+	be = &lb->pools[s->pool].b[b];
+	if (!neigh_get(lb->neigh, be->neigh, &mac, &npi))
+		return SL_CNT_LB_NEIGH_UNRESOLVED;
+	if (!dp->ports[npi].local.nb_v4)
+		return SL_CNT_LB_NO_SOURCE_ADDR;
+	laddr = dp->ports[npi].local.v4[0];
+	baddr = be->addr;
+	bport = be->port ? be->port : meta->dport;
+	lport = lb_lport(lw, widx, dp->nb_workers, baddr, bport, laddr, meta->l4_proto, now);
+	if (!lport)
+		return SL_CNT_LB_PORTS_EXHAUSTED;
+	lb_ct_key4(&rk, meta->l4_proto, baddr, laddr, bport, lport);
+	e = ct_insert(lw->ct, &ok, &rk, meta->l4_proto, now);
+	if (!e)
+		return SL_CNT_LB_CT_FULL;
+	cnt[SL_CNT_LB_NEW_FLOW]++;
+	e->service = (uint32_t)(s - lb->svc);
+	e->backend = (uint32_t)b;
+	e->peer_port = pi;
+	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
+	       RTE_ETHER_ADDR_LEN);
+	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, out_pi);
+}
+
+#endif /* SL_LB_FP_H */
