@@ -21,6 +21,7 @@
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
+#include "lb.h"
 #include "src_filter.h"
 #include "sluice_config.h"
 #include "worker.h"
@@ -183,6 +184,25 @@ dp_ctl_src_filter_json(const struct src_filter *sf)
 			 "last_error", sf->last_error);
 }
 
+static char *dp_ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Re-reads the services file; a refused file leaves the running tables. */
+static json_t *
+dp_ctl_reload(struct dp *dp, char **errs)
+{
+	char err[512];
+
+	if (!dp->reload) {
+		*errs = dp_ctl_error("no --config: nothing to reload");
+		return NULL;
+	}
+	if (dp->reload(dp, err, sizeof(err)) != 0) {
+		*errs = dp_ctl_error("%s", err);
+		return NULL;
+	}
+	return json_pack("{s:b, s:I}", "ok", 1, "version", (json_int_t)dp->lb->version);
+}
+
 static json_t *
 dp_ctl_stats(struct dp *dp)
 {
@@ -256,6 +276,8 @@ dp_ctl_handle(struct dp *dp, const char *line)
 		reply = dp_ctl_status(dp);
 	else if (strcmp(cmd, "stats") == 0)
 		reply = dp_ctl_stats(dp);
+	else if (strcmp(cmd, "reload") == 0)
+		reply = dp_ctl_reload(dp, &s);
 	else {
 		char safe[64];
 		size_t i;
@@ -265,7 +287,7 @@ dp_ctl_handle(struct dp *dp, const char *line)
 		for (i = 0; safe[i]; i++)
 			if (safe[i] < 0x20 || safe[i] > 0x7e)
 				safe[i] = '?';
-		s = dp_ctl_error("unknown cmd '%s' (ping, status, stats)", safe);
+		s = dp_ctl_error("unknown cmd '%s' (ping, status, stats, reload)", safe);
 	}
 	if (reply) {
 		s = json_dumps(reply, JSON_COMPACT);

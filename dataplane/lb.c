@@ -47,8 +47,8 @@ lb_supported(const struct lb_conf_service *s, char *err, size_t errlen)
 }
 
 static int
-lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp, char *err,
-	      size_t errlen)
+lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
+	      unsigned int nb_workers, char *err, size_t errlen)
 {
 	struct maglev_backend *mb = NULL;
 	struct maglev_scratch *ms = NULL;
@@ -100,6 +100,28 @@ lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp, c
 		mb[n].weight = b->weight;
 		idx[n++] = (uint16_t)i;
 	}
+	p->pw = rte_zmalloc("lb_pool_worker", sizeof(*p->pw) * (nb_workers ? nb_workers : 1),
+			    RTE_CACHE_LINE_SIZE);
+	if (!p->pw) {
+		snprintf(err, errlen, "pool %s: out of memory", cp->name);
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nb_workers; i++) {
+		uint32_t j;
+
+		p->pw[i].rr = i;        /* workers start apart */
+		p->pw[i].swrr = calloc(p->nb ? p->nb : 1, sizeof(*p->pw[i].swrr));
+		if (!p->pw[i].swrr) {
+			snprintf(err, errlen, "pool %s: out of memory", cp->name);
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (j = 0; j < p->nb; j++)
+			p->pw[i].swrr[j].weight = p->b[j].state == LB_BACKEND_READY ?
+						  p->b[j].weight : 0;
+	}
+	p->nb_workers = nb_workers;
 	rc = maglev_build(mb, n, p->maglev_m, p->maglev, ms);
 	if (rc) {
 		snprintf(err, errlen, "pool %s: maglev table: %s", cp->name, strerror(-rc));
@@ -116,40 +138,46 @@ out:
 	return rc;
 }
 
-int
-lb_build(struct lb *lb, const struct lb_conf *c, uint32_t ct_max, char *err, size_t errlen)
+struct lb *
+lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
+	 unsigned int nb_workers, char *err, size_t errlen)
 {
+	char hname[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
-		.name = "lb_services",
+		.name = hname,
 		.entries = c->nb_services < 8 ? 8 : c->nb_services,
 		.key_len = sizeof(struct lb_svc_key),
 		.socket_id = SOCKET_ID_ANY,
 	};
+	struct lb *lb;
 	uint32_t i;
-	int rc;
 
-	memset(lb, 0, sizeof(*lb));
-	lb->ct_max = ct_max;
-	for (i = 0; i < c->nb_services; i++) {
-		rc = lb_supported(&c->services[i], err, errlen);
-		if (rc)
-			return rc;
+	for (i = 0; i < c->nb_services; i++)
+		if (lb_supported(&c->services[i], err, errlen))
+			return NULL;
+	lb = calloc(1, sizeof(*lb));
+	if (!lb) {
+		snprintf(err, errlen, "balancer tables: out of memory");
+		return NULL;
 	}
-	lb->neigh = rte_zmalloc("lb_neigh", sizeof(*lb->neigh), RTE_CACHE_LINE_SIZE);
+	lb->version = version;
+	lb->neigh = neigh;
+	snprintf(hname, sizeof(hname), "lb_svc_%lu", (unsigned long)version);
 	lb->pools = calloc(c->nb_pools ? c->nb_pools : 1, sizeof(*lb->pools));
 	lb->svc = calloc(c->nb_services ? c->nb_services : 1, sizeof(*lb->svc));
 	lb->svc_hash = rte_hash_create(&hp);
-	if (!lb->neigh || !lb->pools || !lb->svc || !lb->svc_hash) {
+	if (!lb->pools || !lb->svc || !lb->svc_hash) {
 		snprintf(err, errlen, "balancer tables: out of memory");
 		lb_free(lb);
-		return -ENOMEM;
+		return NULL;
 	}
 	for (i = 0; i < c->nb_pools; i++) {
-		rc = lb_build_pool(lb, &lb->pools[i], &c->pools[i], err, errlen);
+		int rc = lb_build_pool(lb, &lb->pools[i], &c->pools[i], nb_workers, err, errlen);
+
 		lb->nb_pools++;
 		if (rc) {
 			lb_free(lb);
-			return rc;
+			return NULL;
 		}
 	}
 	for (i = 0; i < c->nb_services; i++) {
@@ -171,76 +199,62 @@ lb_build(struct lb *lb, const struct lb_conf *c, uint32_t ct_max, char *err, siz
 		if (rte_hash_add_key_data(lb->svc_hash, &k, (void *)(uintptr_t)i) < 0) {
 			snprintf(err, errlen, "balancer: service table full");
 			lb_free(lb);
-			return -ENOSPC;
+			return NULL;
 		}
 		lb->nb_svc++;
 	}
-	return 0;
+	return lb;
 }
 
 void
 lb_free(struct lb *lb)
 {
-	uint32_t i;
+	uint32_t i, j;
 
+	if (!lb)
+		return;
 	for (i = 0; i < lb->nb_pools; i++) {
-		free(lb->pools[i].b);
-		free(lb->pools[i].maglev);
+		struct lb_pool *p = &lb->pools[i];
+
+		if (p->pw)
+			for (j = 0; j < p->nb_workers; j++)
+				free(p->pw[j].swrr);
+		rte_free(p->pw);
+		free(p->b);
+		free(p->maglev);
 	}
 	free(lb->pools);
 	free(lb->svc);
 	rte_hash_free(lb->svc_hash);
-	rte_free(lb->neigh);
-	memset(lb, 0, sizeof(*lb));
+	free(lb);
 }
 
 struct lb_worker *
-lb_worker_create(const struct lb *lb, unsigned int idx, int socket, char *err, size_t errlen)
+lb_worker_create(uint32_t ct_max, unsigned int idx, int socket, char *err, size_t errlen)
 {
 	struct lb_worker *lw = rte_zmalloc_socket("lb_worker", sizeof(*lw), RTE_CACHE_LINE_SIZE,
 						  socket);
 	char name[32];
-	uint32_t i;
 
 	if (!lw)
 		goto oom;
 	snprintf(name, sizeof(name), "w%u", idx);
-	lw->ct = ct_create(name, lb->ct_max, socket, NULL);
-	lw->rr = calloc(lb->nb_pools ? lb->nb_pools : 1, sizeof(*lw->rr));
-	lw->swrr = calloc(lb->nb_pools ? lb->nb_pools : 1, sizeof(*lw->swrr));
-	if (!lw->ct || !lw->rr || !lw->swrr)
+	lw->ct = ct_create(name, ct_max, socket, NULL);
+	if (!lw->ct)
 		goto oom;
-	for (i = 0; i < lb->nb_pools; i++) {
-		const struct lb_pool *p = &lb->pools[i];
-		uint32_t j;
-
-		lw->swrr[i] = calloc(p->nb ? p->nb : 1, sizeof(**lw->swrr));
-		if (!lw->swrr[i])
-			goto oom;
-		for (j = 0; j < p->nb; j++)
-			lw->swrr[i][j].weight = p->b[j].state == LB_BACKEND_READY ? p->b[j].weight : 0;
-		lw->rr[i] = idx;        /* workers start apart */
-	}
 	lw->lport_next = LB_LPORT_MIN;
 	return lw;
 oom:
 	snprintf(err, errlen, "worker %u: balancer state: out of memory", idx);
-	lb_worker_free(lb, lw);
+	lb_worker_free(lw);
 	return NULL;
 }
 
 void
-lb_worker_free(const struct lb *lb, struct lb_worker *lw)
+lb_worker_free(struct lb_worker *lw)
 {
-	uint32_t i;
-
 	if (!lw)
 		return;
-	if (lw->swrr)
-		for (i = 0; i < lb->nb_pools; i++)
-			free(lw->swrr[i]);
-	free(lw->swrr);
-	free(lw->rr);
 	ct_free(lw->ct);
 	rte_free(lw);
 }

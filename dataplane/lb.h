@@ -13,8 +13,10 @@
  * fnat mode with policies rr, wrr, source-hash and maglev. IPv6 services, dsr and
  * dsr-ipip, and the policies sticky, least-conn, least-latency and random-p2c are parsed
  * and checked (lb_conf) but the dataplane says they are not implemented yet and exits.
- * Tables are built once at start; runtime changes (published by pointer swap with
- * rte_rcu_qsbr) come with the control-plane daemon.
+ * A configuration change builds a new version of the tables beside the running one and
+ * publishes it by pointer swap; the old one is freed once every worker has passed a
+ * quiescent state (rte_rcu_qsbr). Established flows keep their backend: a flow's entry
+ * holds its backend's address, port and neighbour, not an index into a table version.
  *
  * Context: lb_build/lb_free and lb_worker_create on the control thread before workers
  * start; the fast path in lb_fp.h on workers.
@@ -23,6 +25,8 @@
 #define SL_LB_H
 
 #include <stdint.h>
+
+#include <rte_common.h>
 
 #include "conntrack.h"
 #include "lb_conf.h"
@@ -39,12 +43,20 @@ struct lb_backend {
 	uint32_t neigh;         /* index in the neighbour table */
 };
 
+/* A worker's policy state for one pool: its own cache line, written only by it. */
+struct lb_pool_worker {
+	uint32_t rr;                    /* next backend (rr) */
+	struct lb_swrr *swrr;           /* nb entries (wrr) */
+} __rte_cache_aligned;
+
 struct lb_pool {
 	char name[LB_CONF_NAME_MAX];
 	struct lb_backend *b;
 	uint32_t nb;
 	uint16_t *maglev;       /* maglev_m slots of backend indexes (or MAGLEV_NONE) */
 	uint32_t maglev_m;
+	struct lb_pool_worker *pw;      /* [nb_workers]; starts afresh with every version */
+	unsigned int nb_workers;
 };
 
 struct lb_service {
@@ -63,34 +75,35 @@ struct lb_svc_key {
 	uint32_t addr[4];       /* network order */
 };
 
+/* One version of the tables: immutable for workers once published. */
 struct lb {
+	uint64_t version;
 	struct rte_hash *svc_hash;      /* struct lb_svc_key -> index in svc */
 	struct lb_service *svc;
 	uint32_t nb_svc;
 	struct lb_pool *pools;
 	uint32_t nb_pools;
-	struct neigh_table *neigh;
-	uint32_t ct_max;                /* flows per worker */
+	struct neigh_table *neigh;      /* shared by every version; never freed with one */
 };
 
-/* A worker's own balancing state. */
+/* A worker's own balancing state, kept across versions: flows outlive table changes. */
 struct lb_worker {
 	struct ct_table *ct;
-	uint32_t *rr;                   /* per pool: next backend */
-	struct lb_swrr **swrr;          /* per pool: smooth WRR state */
 	uint32_t lport_next;
 };
 
 /*
- * Builds the tables from a checked model, refusing what this dataplane does not forward
- * yet. Returns 0 or -errno with one line in err.
+ * Builds version `version` of the tables from a checked model, for nb_workers workers,
+ * refusing what this dataplane does not forward yet. Backends' addresses are registered
+ * in neigh (which keeps them). Returns the tables, or NULL with one line in err.
  */
-int lb_build(struct lb *lb, const struct lb_conf *c, uint32_t ct_max, char *err, size_t errlen);
+struct lb *lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
+		    unsigned int nb_workers, char *err, size_t errlen);
 void lb_free(struct lb *lb);
 
-/* A worker's state (its conntrack named after idx). NULL with err on failure. */
-struct lb_worker *lb_worker_create(const struct lb *lb, unsigned int idx, int socket,
+/* A worker's state (its conntrack of ct_max flows, named after idx). NULL with err. */
+struct lb_worker *lb_worker_create(uint32_t ct_max, unsigned int idx, int socket,
 				   char *err, size_t errlen);
-void lb_worker_free(const struct lb *lb, struct lb_worker *lw);
+void lb_worker_free(struct lb_worker *lw);
 
 #endif /* SL_LB_H */

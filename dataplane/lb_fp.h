@@ -40,6 +40,13 @@
 
 #define LB_HASH_SEED 0x51ce5eedu
 
+/* The tables in force: valid until this worker's next quiescent report. */
+static inline const struct lb *
+lb_get(const struct dp *dp)
+{
+	return __atomic_load_n(&dp->lb, __ATOMIC_ACQUIRE);
+}
+
 static inline void
 lb_ct_key4(struct ct_key *k, uint8_t proto, uint32_t src, uint32_t dst, uint16_t sport,
 	   uint16_t dport)
@@ -55,7 +62,7 @@ lb_ct_key4(struct ct_key *k, uint8_t proto, uint32_t src, uint32_t dst, uint16_t
 
 /* The backend for a new flow of service s, or -1 if none takes new flows. */
 static inline int
-lb_pick(const struct lb *lb, struct lb_worker *lw, const struct lb_service *s,
+lb_pick(const struct lb *lb, unsigned int widx, const struct lb_service *s,
 	const struct pkt_meta *m)
 {
 	const struct lb_pool *p = &lb->pools[s->pool];
@@ -65,13 +72,13 @@ lb_pick(const struct lb *lb, struct lb_worker *lw, const struct lb_service *s,
 	switch (s->policy) {
 	case LB_POLICY_RR:
 		for (i = 0; i < p->nb; i++) {
-			b = (uint16_t)(lw->rr[s->pool]++ % p->nb);
+			b = (uint16_t)(p->pw[widx].rr++ % p->nb);
 			if (p->b[b].state == LB_BACKEND_READY && p->b[b].weight)
 				return b;
 		}
 		return -1;
 	case LB_POLICY_WRR:
-		return lb_swrr_pick(lw->swrr[s->pool], p->nb);
+		return lb_swrr_pick(p->pw[widx].swrr, p->nb);
 	case LB_POLICY_SOURCE_HASH:
 		/* The client address through the Maglev table: weighted, and the same answer
 		 * on every worker and appliance. */
@@ -170,7 +177,7 @@ static inline int
 lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d,
 	  struct rte_mbuf *m, const struct pkt_meta *meta, uint64_t now_tsc, uint16_t *out_pi)
 {
-	const struct lb *lb = dp->lb;
+	const struct lb *lb = lb_get(dp);
 	uint32_t a, b;
 
 	ct_update(lw->ct, e, d, lb_tcp_flags(m, meta), now_tsc);
@@ -179,8 +186,7 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 		struct rte_ether_addr mac;
 		uint16_t pi;
 
-		if (!neigh_get(lb->neigh, lb->pools[lb->svc[e->service].pool].b[e->backend].neigh,
-			       &mac, &pi))
+		if (!neigh_get(lb->neigh, e->backend, &mac, &pi))
 			return SL_CNT_LB_NEIGH_UNRESOLVED;
 		memcpy(&a, r->dst, 4);          /* our local address */
 		memcpy(&b, r->src, 4);          /* the backend */
@@ -205,7 +211,7 @@ static inline int
 lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf *m,
 	 uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt)
 {
-	const struct lb *lb = dp->lb;
+	const struct lb *lb = lb_get(dp);
 	const struct lb_service *s;
 	const struct lb_backend *be;
 	struct ct_key ok, rk;
@@ -243,7 +249,7 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
 	    RTE_TCP_SYN_FLAG)
 		return SL_CNT_LB_NO_CONN;
-	b = lb_pick(lb, lw, s, meta);
+	b = lb_pick(lb, widx, s, meta);
 	if (b < 0)
 		return SL_CNT_LB_NO_BACKEND;
 	be = &lb->pools[s->pool].b[b];
@@ -262,8 +268,10 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	if (!e)
 		return SL_CNT_LB_CT_FULL;
 	cnt[SL_CNT_LB_NEW_FLOW]++;
+	/* The entry names its backend by what outlives a table version: the reply tuple
+	 * (address, port) and the neighbour. */
 	e->service = (uint32_t)(s - lb->svc);
-	e->backend = (uint32_t)b;
+	e->backend = be->neigh;
 	e->peer_port = pi;
 	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
 	       RTE_ETHER_ADDR_LEN);

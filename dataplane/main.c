@@ -27,7 +27,9 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 
 #include "dp_args.h"
 #include "dp_ctl.h"
@@ -50,12 +52,116 @@ static struct dp main_dp;
 static struct dp_args main_args;
 static struct src_filter main_sf;
 static struct lb_conf main_conf;
-static struct lb main_lb;
+static volatile sig_atomic_t main_reload_pending;
 static struct bpf_ctl main_ctl;         /* when there is no source filter to hold it */
 static int main_ctl_open;
 
 #define MAIN_TICK_MS      100           /* source filter refresh */
 #define MAIN_SWEEP_TICKS  10            /* expired blocks and bans deleted every second */
+
+static int main_lb_reload(struct dp *dp, char *err, size_t errlen);
+
+/* The balancer's first tables, its neighbour table and its RCU. */
+static int
+main_lb_setup(char *err, size_t errlen)
+{
+	size_t qsz = rte_rcu_qsbr_get_memsize(main_dp.nb_workers);
+
+	main_dp.ct_max = main_args.ct_max;
+	main_dp.neigh = rte_zmalloc("neigh", sizeof(*main_dp.neigh), RTE_CACHE_LINE_SIZE);
+	main_dp.lb_qs = rte_zmalloc("lb_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (!main_dp.neigh || !main_dp.lb_qs ||
+	    rte_rcu_qsbr_init(main_dp.lb_qs, main_dp.nb_workers) != 0) {
+		snprintf(err, errlen, "balancer: out of memory");
+		return -ENOMEM;
+	}
+	main_dp.lb = lb_build(&main_conf, main_dp.neigh, 1, main_dp.nb_workers, err, errlen);
+	if (!main_dp.lb)
+		return -EINVAL;
+	main_dp.reload = main_lb_reload;
+	return 0;
+}
+
+static void
+main_lb_teardown(void)
+{
+	lb_free(main_dp.lb);
+	main_dp.lb = NULL;
+	rte_free(main_dp.neigh);
+	rte_free(main_dp.lb_qs);
+	main_dp.neigh = NULL;
+	main_dp.lb_qs = NULL;
+	lb_conf_free(&main_conf);
+}
+
+/* Whether two models have the same service addresses (what ports and XDP own). */
+static int
+main_same_vips(const struct lb_conf *a, const struct lb_conf *b)
+{
+	uint32_t i, j, k;
+
+	for (k = 0; k < 2; k++) {
+		const struct lb_conf *x = k ? b : a, *y = k ? a : b;
+
+		for (i = 0; i < x->nb_services; i++) {
+			const struct lb_addr *v = &x->services[i].vip;
+
+			for (j = 0; j < y->nb_services; j++)
+				if (y->services[j].vip.family == v->family &&
+				    memcmp(y->services[j].vip.addr, v->addr, 16) == 0)
+					break;
+			if (j == y->nb_services)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Re-reads --config and publishes the new tables, or refuses and keeps the running ones.
+ * Established flows keep their backends (their entries do not point into the tables).
+ * Context: control thread (dp->reload: the control socket's "reload", SIGHUP).
+ */
+static int
+main_lb_reload(struct dp *dp, char *err, size_t errlen)
+{
+	struct lb_conf c;
+	struct lb *fresh, *old;
+	int rc = lb_conf_load(main_args.config, &c, err, errlen);
+
+	if (rc)
+		return rc;
+	if (!main_same_vips(&c, &main_conf)) {
+		snprintf(err, errlen, "%s: adding or removing a service address needs a restart "
+			 "for now (the ports, ARP and the XDP program own the addresses); pools, "
+			 "backends, policies and ports of existing addresses can change",
+			 main_args.config);
+		lb_conf_free(&c);
+		return -ENOTSUP;
+	}
+	old = dp->lb;
+	fresh = lb_build(&c, dp->neigh, old->version + 1, dp->nb_workers, err, errlen);
+	if (!fresh) {
+		lb_conf_free(&c);
+		return -EINVAL;
+	}
+	__atomic_store_n(&dp->lb, fresh, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(dp->lb_qs, RTE_QSBR_THRID_INVALID);
+	lb_free(old);
+	lb_conf_free(&main_conf);
+	main_conf = c;
+	printf("sluice-dataplane: %s: tables version %lu in force\n", main_args.config,
+	       (unsigned long)fresh->version);
+	fflush(stdout);
+	return 0;
+}
+
+static void
+main_sighup(int sig)
+{
+	(void)sig;
+	main_reload_pending = 1;
+}
 
 /* The services' addresses are the appliance's on every port: ARP, ICMP echo and the XDP
  * program's redirect treat them like --addr addresses. */
@@ -356,6 +462,8 @@ main(int argc, char **argv)
 	sa.sa_handler = main_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = main_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	pool = main_pool_create();
@@ -395,13 +503,12 @@ main(int argc, char **argv)
 	}
 	main_dp.pool = pool;
 	if (main_args.config[0]) {
-		rc = lb_build(&main_lb, &main_conf, main_args.ct_max, err, sizeof(err));
+		rc = main_lb_setup(err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "sluice-dataplane: %s: %s\n", main_args.config, err);
 			status = EXIT_FAILURE;
 			goto err_ports;
 		}
-		main_dp.lb = &main_lb;
 	}
 	rc = main_filter_setup(xdp_obj, err, sizeof(err));
 	if (rc) {
@@ -455,6 +562,12 @@ main(int argc, char **argv)
 		} else {
 			usleep(MAIN_TICK_MS * 1000);
 		}
+		if (main_reload_pending && main_dp.reload) {
+			main_reload_pending = 0;
+			if (main_dp.reload(&main_dp, err, sizeof(err)) != 0)
+				fprintf(stderr, "sluice-dataplane: reload refused, the running "
+					"configuration stays: %s\n", err);
+		}
 		if (now >= next_tick) {
 			main_filter_tick(tick++);
 			next_tick = now + rte_get_timer_hz() * MAIN_TICK_MS / 1000;
@@ -469,10 +582,7 @@ main(int argc, char **argv)
 err_workers:
 	worker_free_all(&main_dp);
 err_ports:
-	if (main_dp.lb)
-		lb_free(&main_lb);
-	main_dp.lb = NULL;
-	lb_conf_free(&main_conf);
+	main_lb_teardown();
 	if (main_dp.sf)
 		sf_close(&main_sf);
 	else if (main_ctl_open)

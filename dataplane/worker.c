@@ -74,8 +74,8 @@ worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct 
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (meta->l3 == PKT_L3_ARP && w->dp->lb)
-		neigh_learn_arp(w->dp->lb->neigh, m, meta, pi);
+	if (meta->l3 == PKT_L3_ARP && w->dp->neigh)
+		neigh_learn_arp(w->dp->neigh, m, meta, pi);
 	if (local_is_stateless(m, meta)) {
 		worker_finish(w, m, pi, meta->l3 == PKT_L3_ARP ? local_arp_input(lp, m, meta)
 							       : local_nd_input(lp, m, meta));
@@ -193,7 +193,7 @@ worker_lb_upkeep(struct worker *w)
 	w->next_upkeep_tsc = now + rte_get_tsc_hz() / 1000000 * WORKER_UPKEEP_US;
 	ct_age(w->lbw->ct, now);
 	if (w->idx == 0)
-		w->cnt[SL_CNT_TX] += neigh_tick(w->dp->lb->neigh, w->dp, 0, now);
+		w->cnt[SL_CNT_TX] += neigh_tick(w->dp->neigh, w->dp, 0, now);
 }
 
 int
@@ -207,6 +207,10 @@ worker_main(void *arg)
 
 	if (dp->sf)
 		sf_worker_online(dp->sf, w->idx);
+	if (dp->lb_qs) {
+		rte_rcu_qsbr_thread_register(dp->lb_qs, w->idx);
+		rte_rcu_qsbr_thread_online(dp->lb_qs, w->idx);
+	}
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
 		unsigned int got = 0, j;
 		uint16_t pi, n;
@@ -214,6 +218,8 @@ worker_main(void *arg)
 		/* Between passes we hold no snapshot of the source filter. */
 		if (dp->sf)
 			rte_rcu_qsbr_quiescent(dp->sf->qs, w->idx);
+		if (dp->lb_qs)
+			rte_rcu_qsbr_quiescent(dp->lb_qs, w->idx);
 
 		for (pi = 0; pi < dp->nb_ports; pi++) {
 			n = rte_eth_rx_burst(dp->ports[pi].port.port_id, q, pkts, DP_BURST);
@@ -245,6 +251,10 @@ worker_main(void *arg)
 	}
 	if (dp->sf)
 		sf_worker_offline(dp->sf, w->idx);
+	if (dp->lb_qs) {
+		rte_rcu_qsbr_thread_offline(dp->lb_qs, w->idx);
+		rte_rcu_qsbr_thread_unregister(dp->lb_qs, w->idx);
+	}
 	return 0;
 }
 
@@ -271,8 +281,8 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 		w->dp = dp;
 		dp->workers[i++] = w;
 		if (dp->lb) {
-			w->lbw = lb_worker_create(dp->lb, w->idx, (int)rte_lcore_to_socket_id(lcore),
-						  err, errlen);
+			w->lbw = lb_worker_create(dp->ct_max, w->idx,
+						  (int)rte_lcore_to_socket_id(lcore), err, errlen);
 			if (!w->lbw)
 				return -ENOMEM;
 		}
@@ -339,8 +349,7 @@ worker_free_all(struct dp *dp)
 		}
 		for (pi = 0; pi < PORT_MAX; pi++)
 			rte_free(w->txb[pi]);
-		if (w->lbw)
-			lb_worker_free(dp->lb, w->lbw);
+		lb_worker_free(w->lbw);
 		rte_free(w);
 		dp->workers[i] = NULL;
 	}

@@ -40,7 +40,9 @@ struct worker;
 struct src_filter;
 struct lb;
 struct lb_worker;
+struct neigh_table;
 struct rte_mempool;
+struct rte_rcu_qsbr;
 
 struct dp {
 	struct dp_port ports[PORT_MAX];
@@ -50,7 +52,11 @@ struct dp {
 	struct worker *workers[DP_MAX_WORKERS];
 	uint32_t idle_sleep_us;
 	struct src_filter *sf;          /* NULL unless some port has src_filter set */
-	struct lb *lb;                  /* NULL without services (--config) */
+	struct lb *lb;                  /* NULL without services (--config); swapped on reload */
+	struct rte_rcu_qsbr *lb_qs;     /* grace periods for replaced lb versions */
+	struct neigh_table *neigh;      /* backends' link-layer addresses (with lb) */
+	uint32_t ct_max;                /* connections per worker */
+	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* control thread */
 	struct rte_mempool *pool;       /* for frames the dataplane sends on its own (ARP) */
 	volatile int quit;
 };

@@ -77,7 +77,7 @@ say "6. The load balancer: the VIP 198.18.0.100 onto be1..be3 (deploy/sluice-lab
 echo "HTTP (maglev), one request per client port:"
 for p in 40001 40002 40003 40004 40005 40006; do
 	printf '  from 198.18.0.2:%s -> %s\n' "$p" \
-		"$(in_ns sl-client curl -s -m 3 --local-port "$p" http://198.18.0.100/)"
+		"$(ip netns exec sl-client curl -s -m 3 --local-port "$p" http://198.18.0.100/)"
 done
 echo "UDP name service (rr):"
 for i in 1 2 3; do

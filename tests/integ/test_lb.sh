@@ -5,17 +5,22 @@
 # (deploy/sluice-lab.yaml) serves 198.18.0.100:80/tcp from nginx on be1..be3 (maglev) and
 # 198.18.0.100:53/udp from their name service (rr), in fnat mode. curl through the VIP
 # reaches every backend, each connection one backend; rr over UDP takes each backend in
-# turn; the VIP answers ping; wrk for 10 s sees no error; the counters add up; a bad
-# config is refused with file:line and the dataplane does not start.
+# turn; the VIP answers ping; wrk for 10 s sees no error; the counters add up. Pool
+# changes while wrk runs (drain a backend, change a weight, remove a backend) are
+# published without an error or a moved flow, and new flows follow them; a bad change is
+# refused and the running tables stay. A bad config never starts the dataplane.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 12
-trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}"' EXIT
+require_root 18
+CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
+trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
+cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
 "$LAB" down >/dev/null 2>&1
+export SLUICE_LAB_CONF=$CONF
 if ! check "lab up with the lab's services" "$LAB" up; then
 	finish
 fi
@@ -50,6 +55,43 @@ drops=$(dp_query /run/sluice/dataplane.sock '{"cmd":"stats"}' |
 check_eq "no balancer drop (no backend, neighbour, table, ports)" 0 "$drops"
 fwd=$(dp_counter lb_forward) rep=$(dp_counter lb_reply)
 check "forwarded and replied packets both counted ($fwd, $rep)" test "$fwd" -gt 1000 -a "$rep" -gt 1000
+
+# Pool changes under load. web: be1, be2, be3 -> be2 drained, be3 weight 2 -> be3 gone.
+reload() { dp_query /run/sluice/dataplane.sock '{"cmd":"reload"}'; }
+web() {
+	sed -i '/^  web:/,/^  names:/{/^      - /d}' "$CONF"
+	for b in "$@"; do sed -i "/^  names:/i\\      - $b" "$CONF"; done
+}
+$CL wrk -t2 -c20 -d9s http://198.18.0.100/ >/tmp/sl-lb-wrk.$$ 2>&1 &
+wrk_pid=$!
+sleep 3
+web 198.18.1.11:80 "{ address: 198.18.1.12:80, state: drain }" "{ address: 198.18.1.13:80, weight: 2 }"
+v2=$(reload | jq -r '.version // .error')
+sleep 3
+web 198.18.1.11:80
+v3=$(reload | jq -r '.version // .error')
+wait $wrk_pid
+wrk_out=$(cat /tmp/sl-lb-wrk.$$); rm -f /tmp/sl-lb-wrk.$$
+check_eq "two pool changes published while wrk ran (versions)" "2 3" "$v2 $v3"
+errs=$(grep -cE 'Socket errors|Non-2xx' <<<"$wrk_out")
+check_eq "wrk across both changes: no error, so no established flow moved" 0 "$errs"
+after=$(for p in $(seq 40101 40118); do $CL curl -s -m 3 --local-port "$p" http://198.18.0.100/; done |
+	sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+check_eq "new flows go only where the pool now says (be1)" "be1:18 " "$after"
+
+# A change the file cannot make: refused, and the running tables stay.
+cp "$CONF" "$CONF.good"
+sed -i 's/policy: maglev/policy: fastest/' "$CONF"
+msg=$(reload | jq -r '.error // "accepted"')
+said=no; grep -qE "^$CONF:[0-9]+: policy 'fastest'" <<<"$msg" && said=yes
+check_eq "a bad change is refused with file:line ($msg)" yes "$said"
+check_eq "and the running tables still balance" be1 \
+	"$($CL curl -s -m 3 --local-port 40201 http://198.18.0.100/)"
+sed -i 's/198.18.0.100:53/198.18.0.101:53/' "$CONF.good"
+cp "$CONF.good" "$CONF"; rm -f "$CONF.good"
+msg=$(reload | jq -r '.error // "accepted"')
+said=no; grep -q "needs a restart" <<<"$msg" && said=yes
+check_eq "adding a service address says it needs a restart for now" yes "$said"
 
 # A bad config never starts the dataplane, and says where.
 BAD=$(mktemp /tmp/sl-bad-conf.XXXXXX)
