@@ -102,6 +102,8 @@ ct_free(struct ct_table *t)
 static inline void
 ct_release(struct ct_table *t, struct ct_entry *e)
 {
+	if (t->on_free)
+		t->on_free(t->on_free_arg, e);
 	rte_hash_del_key(t->h, &e->key[CT_DIR_ORIG]);
 	rte_hash_del_key(t->h, &e->key[CT_DIR_REPLY]);
 	e->state = CT_FREE;

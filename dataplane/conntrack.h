@@ -84,6 +84,10 @@ struct ct_table {
 	uint32_t hand;                  /* the aging clock hand */
 	uint32_t used;
 	uint64_t timeout_tsc[CT_STATE__MAX];
+	/* called for every entry freed (expired, deleted), before it is: the owner's
+	 * accounting (e.g. connections per backend) */
+	void (*on_free)(void *arg, const struct ct_entry *e);
+	void *on_free_arg;
 	/* counters */
 	uint64_t inserted, expired, full, taken, evicted_on_lookup;
 };

@@ -32,18 +32,7 @@ lb_supported(const struct lb_conf_service *s, char *err, size_t errlen)
 			 "dataplane yet (fnat is)", a, s->line, lb_mode_name(s->mode));
 		return -ENOTSUP;
 	}
-	switch (s->policy) {
-	case LB_POLICY_RR:
-	case LB_POLICY_WRR:
-	case LB_POLICY_SOURCE_HASH:
-	case LB_POLICY_MAGLEV:
-		return 0;
-	default:
-		snprintf(err, errlen, "service %s (line %d): policy %s is not implemented in this "
-			 "dataplane yet (rr, wrr, source-hash and maglev are)", a, s->line,
-			 lb_policy_name(s->policy));
-		return -ENOTSUP;
-	}
+	return 0;
 }
 
 static int
@@ -191,6 +180,7 @@ lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 		memcpy(&s->vip, cs->vip.addr, 4);
 		s->port = rte_cpu_to_be_16(cs->vip.port);
 		s->pool = cs->pool;
+		s->sticky_ttl_s = cs->sticky_ttl_s;
 		memset(&k, 0, sizeof(k));
 		k.proto = s->proto;
 		k.family = 4;
@@ -229,12 +219,45 @@ lb_free(struct lb *lb)
 	free(lb);
 }
 
+/* A flow left the table: if it was still active, one fewer on its backend. */
+static void
+lb_worker_flow_freed(void *arg, const struct ct_entry *e)
+{
+	struct lb_worker *lw = arg;
+
+	if ((e->flags & LB_CT_ACTIVE) && e->backend < NEIGH_MAX && lw->conns[e->backend])
+		lw->conns[e->backend]--;
+}
+
+void
+lb_worker_age(struct lb_worker *lw, uint64_t now_tsc)
+{
+	uint32_t i;
+
+	for (i = 0; i < 64; i++) {
+		void *key;
+		uint32_t pos = lw->sticky_hand;
+
+		lw->sticky_hand = pos + 1 >= lw->sticky_len ? 0 : pos + 1;
+		if (rte_hash_get_key_with_position(lw->sticky, (int32_t)pos, &key) == 0 &&
+		    now_tsc >= lw->sticky_e[pos].expires_tsc)
+			rte_hash_del_key(lw->sticky, key);
+	}
+}
+
 struct lb_worker *
 lb_worker_create(uint32_t ct_max, unsigned int idx, int socket, char *err, size_t errlen)
 {
 	struct lb_worker *lw = rte_zmalloc_socket("lb_worker", sizeof(*lw), RTE_CACHE_LINE_SIZE,
 						  socket);
 	char name[32];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = LB_STICKY_MAX,
+		.key_len = sizeof(struct lb_sticky_key),
+		.socket_id = socket,
+	};
+	int32_t max;
 
 	if (!lw)
 		goto oom;
@@ -242,7 +265,20 @@ lb_worker_create(uint32_t ct_max, unsigned int idx, int socket, char *err, size_
 	lw->ct = ct_create(name, ct_max, socket, NULL);
 	if (!lw->ct)
 		goto oom;
+	lw->ct->on_free = lb_worker_flow_freed;
+	lw->ct->on_free_arg = lw;
+	snprintf(name, sizeof(name), "lb_sticky_w%u", idx);
+	lw->sticky = rte_hash_create(&hp);
+	max = lw->sticky ? rte_hash_max_key_id(lw->sticky) : -1;
+	if (max < 0)
+		goto oom;
+	lw->sticky_len = (uint32_t)max + 1;
+	lw->sticky_e = rte_zmalloc_socket("lb_sticky", sizeof(*lw->sticky_e) * lw->sticky_len, 0,
+					  socket);
+	if (!lw->sticky_e)
+		goto oom;
 	lw->lport_next = LB_LPORT_MIN;
+	lw->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)idx << 32 | idx);
 	return lw;
 oom:
 	snprintf(err, errlen, "worker %u: balancer state: out of memory", idx);
@@ -256,5 +292,7 @@ lb_worker_free(struct lb_worker *lw)
 	if (!lw)
 		return;
 	ct_free(lw->ct);
+	rte_hash_free(lw->sticky);
+	rte_free(lw->sticky_e);
 	rte_free(lw);
 }

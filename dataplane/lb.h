@@ -10,9 +10,9 @@
  * cursors and its fnat port cursor.
  *
  * What runs today, and what is refused at start rather than pretended: IPv4 services in
- * fnat mode with policies rr, wrr, source-hash and maglev. IPv6 services, dsr and
- * dsr-ipip, and the policies sticky, least-conn, least-latency and random-p2c are parsed
- * and checked (lb_conf) but the dataplane says they are not implemented yet and exits.
+ * fnat mode with every policy (rr, wrr, sticky, source-hash, maglev, least-conn,
+ * least-latency, random-p2c). IPv6 services, dsr and dsr-ipip are parsed and checked
+ * (lb_conf) but the dataplane says they are not implemented yet and exits.
  * A configuration change builds a new version of the tables beside the running one and
  * publishes it by pointer swap; the old one is freed once every worker has passed a
  * quiescent state (rte_rcu_qsbr). Established flows keep their backend: a flow's entry
@@ -66,6 +66,7 @@ struct lb_service {
 	uint32_t vip;           /* network order */
 	uint16_t port;          /* network order; 0: any */
 	uint32_t pool;
+	uint32_t sticky_ttl_s;
 };
 
 struct lb_svc_key {
@@ -86,10 +87,42 @@ struct lb {
 	struct neigh_table *neigh;      /* shared by every version; never freed with one */
 };
 
-/* A worker's own balancing state, kept across versions: flows outlive table changes. */
+#define LB_STICKY_MAX     65536          /* client affinities per worker */
+#define LB_CT_ACTIVE      0x0001u        /* ct_entry.flags: counted in its backend's conns */
+#define LB_LATENCY_TAU_NS (10ULL * 1000 * 1000 * 1000)  /* peak-EWMA decay (Finagle's) */
+
+/* A client's affinity to a backend under policy sticky. */
+struct lb_sticky_key {
+	uint32_t client;        /* network order */
+	uint32_t vip;
+	uint16_t vport;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+struct lb_sticky {
+	uint32_t addr;          /* the backend, by what outlives table versions */
+	uint16_t port;
+	uint64_t expires_tsc;
+};
+
+/*
+ * A worker's own balancing state, kept across versions: flows outlive table changes.
+ * Per-backend figures are indexed by neighbour (a backend's address): least-conn and
+ * random-p2c read every worker's conns (relaxed loads, no locks: approximate, as the
+ * issue allows), least-latency its own handshake RTTs.
+ */
 struct lb_worker {
 	struct ct_table *ct;
 	uint32_t lport_next;
+	uint64_t rng;
+	struct rte_hash *sticky;                /* struct lb_sticky_key -> position */
+	struct lb_sticky *sticky_e;             /* by position */
+	uint32_t sticky_len;
+	uint32_t sticky_hand;
+	uint64_t sticky_full;
+	uint32_t conns[NEIGH_MAX];              /* active (not closing) flows per backend */
+	struct lb_pewma lat[NEIGH_MAX];         /* handshake RTTs seen by this worker */
 };
 
 /*
@@ -100,6 +133,9 @@ struct lb_worker {
 struct lb *lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 		    unsigned int nb_workers, char *err, size_t errlen);
 void lb_free(struct lb *lb);
+
+/* Frees expired sticky affinities among the next slice. Context: the worker. */
+void lb_worker_age(struct lb_worker *lw, uint64_t now_tsc);
 
 /* A worker's state (its conntrack of ct_max flows, named after idx). NULL with err. */
 struct lb_worker *lb_worker_create(uint32_t ct_max, unsigned int idx, int socket,

@@ -60,25 +60,184 @@ lb_ct_key4(struct ct_key *k, uint8_t proto, uint32_t src, uint32_t dst, uint16_t
 	memcpy(k->dst, &dst, 4);
 }
 
+/* TSC cycles to ns without overflowing for any uptime. */
+static inline uint64_t
+lb_tsc_ns(uint64_t tsc)
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	return tsc / hz * 1000000000ULL + tsc % hz * 1000000000ULL / hz;
+}
+
+static inline uint64_t
+lb_rand(struct lb_worker *lw)
+{
+	lw->rng ^= lw->rng << 13;
+	lw->rng ^= lw->rng >> 7;
+	lw->rng ^= lw->rng << 17;
+	return lw->rng;
+}
+
+static inline int
+lb_ready(const struct lb_backend *b)
+{
+	return b->state == LB_BACKEND_READY && b->weight;
+}
+
+/* Flows to a backend over all workers: each worker's own count, read without locks. */
+static inline uint64_t
+lb_conns(const struct dp *dp, uint32_t neigh)
+{
+	uint64_t n = 0;
+	unsigned int k;
+
+	for (k = 0; k < dp->nb_workers; k++)
+		n += __atomic_load_n(&dp->workers[k]->lbw->conns[neigh], __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Connections per unit of weight (x 256, to compare backends of different weights). */
+static inline uint64_t
+lb_conn_load(const struct dp *dp, const struct lb_backend *b)
+{
+	return lb_conns(dp, b->neigh) * 256 / b->weight;
+}
+
+/* A ready backend at random (a few tries, then the first ready one), or -1. */
+static inline int
+lb_random_ready(const struct lb_pool *p, struct lb_worker *lw)
+{
+	uint32_t i;
+
+	for (i = 0; i < 8 && p->nb; i++) {
+		uint32_t b = (uint32_t)(lb_rand(lw) % p->nb);
+
+		if (lb_ready(&p->b[b]))
+			return (int)b;
+	}
+	for (i = 0; i < p->nb; i++)
+		if (lb_ready(&p->b[i]))
+			return (int)i;
+	return -1;
+}
+
+static inline int
+lb_pick_rr(const struct lb_pool *p, unsigned int widx)
+{
+	uint32_t i, b;
+
+	for (i = 0; i < p->nb; i++) {
+		b = p->pw[widx].rr++ % p->nb;
+		if (lb_ready(&p->b[b]))
+			return (int)b;
+	}
+	return -1;
+}
+
+/* Weighted least connections over all workers' counts; the scan starts where this
+ * worker's cursor is, so ties spread. */
+static inline int
+lb_pick_least_conn(const struct dp *dp, const struct lb_pool *p, unsigned int widx)
+{
+	uint64_t best_load = UINT64_MAX;
+	uint32_t i, start = p->pw[widx].rr++;
+	int best = -1;
+
+	for (i = 0; i < p->nb; i++) {
+		uint32_t b = (start + i) % p->nb;
+		uint64_t load;
+
+		if (!lb_ready(&p->b[b]))
+			continue;
+		load = lb_conn_load(dp, &p->b[b]);
+		if (load < best_load) {
+			best_load = load;
+			best = (int)b;
+		}
+	}
+	return best;
+}
+
+/* Power of two choices: the better of two random ready backends, by connections
+ * (random-p2c) or by peak-EWMA latency x (connections + 1) (least-latency). */
+static inline int
+lb_pick_p2c(const struct dp *dp, const struct lb_pool *p, struct lb_worker *lw, int latency)
+{
+	int a = lb_random_ready(p, lw), b = lb_random_ready(p, lw);
+	uint64_t la, lb_;
+
+	if (a < 0 || a == b)
+		return a;
+	if (latency) {
+		const struct lb_backend *x = &p->b[a], *y = &p->b[b];
+
+		la = lw->lat[x->neigh].cost_ns * (lb_conns(dp, x->neigh) + 1);
+		lb_ = lw->lat[y->neigh].cost_ns * (lb_conns(dp, y->neigh) + 1);
+	} else {
+		la = lb_conn_load(dp, &p->b[a]);
+		lb_ = lb_conn_load(dp, &p->b[b]);
+	}
+	return lb_ < la ? b : a;
+}
+
+/* Round robin, but a client that came within the TTL goes back to its backend while
+ * that backend is ready. Affinities live in this worker's table. */
+static inline int
+lb_pick_sticky(const struct lb_service *s, const struct lb_pool *p, struct lb_worker *lw,
+	       unsigned int widx, const struct pkt_meta *m, uint64_t now_tsc)
+{
+	struct lb_sticky_key k = { .client = m->addr.v4.src, .vip = m->addr.v4.dst,
+				   .vport = m->dport, .proto = m->l4_proto };
+	uint64_t ttl = (uint64_t)s->sticky_ttl_s * rte_get_tsc_hz();
+	int32_t pos = rte_hash_lookup(lw->sticky, &k);
+	uint32_t i;
+	int b;
+
+	if (pos >= 0 && now_tsc < lw->sticky_e[pos].expires_tsc) {
+		for (i = 0; i < p->nb; i++)
+			if (p->b[i].addr == lw->sticky_e[pos].addr &&
+			    p->b[i].port == lw->sticky_e[pos].port && lb_ready(&p->b[i])) {
+				lw->sticky_e[pos].expires_tsc = now_tsc + ttl;
+				return (int)i;
+			}
+	}
+	b = lb_pick_rr(p, widx);
+	if (b < 0)
+		return b;
+	if (pos < 0)
+		pos = rte_hash_add_key(lw->sticky, &k);
+	if (pos < 0 || (uint32_t)pos >= lw->sticky_len) {
+		lw->sticky_full++;      /* balanced, but without affinity */
+		return b;
+	}
+	lw->sticky_e[pos].addr = p->b[b].addr;
+	lw->sticky_e[pos].port = p->b[b].port;
+	lw->sticky_e[pos].expires_tsc = now_tsc + ttl;
+	return b;
+}
+
 /* The backend for a new flow of service s, or -1 if none takes new flows. */
 static inline int
-lb_pick(const struct lb *lb, unsigned int widx, const struct lb_service *s,
-	const struct pkt_meta *m)
+lb_pick(const struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
+	const struct lb_service *s, const struct pkt_meta *m, uint64_t now_tsc)
 {
 	const struct lb_pool *p = &lb->pools[s->pool];
-	uint32_t h, i;
+	uint32_t h;
 	uint16_t b;
 
 	switch (s->policy) {
 	case LB_POLICY_RR:
-		for (i = 0; i < p->nb; i++) {
-			b = (uint16_t)(p->pw[widx].rr++ % p->nb);
-			if (p->b[b].state == LB_BACKEND_READY && p->b[b].weight)
-				return b;
-		}
-		return -1;
+		return lb_pick_rr(p, widx);
 	case LB_POLICY_WRR:
 		return lb_swrr_pick(p->pw[widx].swrr, p->nb);
+	case LB_POLICY_STICKY:
+		return lb_pick_sticky(s, p, lw, widx, m, now_tsc);
+	case LB_POLICY_LEAST_CONN:
+		return lb_pick_least_conn(dp, p, widx);
+	case LB_POLICY_RANDOM_P2C:
+		return lb_pick_p2c(dp, p, lw, 0);
+	case LB_POLICY_LEAST_LATENCY:
+		return lb_pick_p2c(dp, p, lw, 1);
 	case LB_POLICY_SOURCE_HASH:
 		/* The client address through the Maglev table: weighted, and the same answer
 		 * on every worker and appliance. */
@@ -178,9 +337,20 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 	  struct rte_mbuf *m, const struct pkt_meta *meta, uint64_t now_tsc, uint16_t *out_pi)
 {
 	const struct lb *lb = lb_get(dp);
+	uint8_t before = e->state;
 	uint32_t a, b;
 
 	ct_update(lw->ct, e, d, lb_tcp_flags(m, meta), now_tsc);
+	/* A closing flow no longer loads its backend (least-conn, p2c), as IPVS weighs
+	 * inactive connections next to nothing. */
+	if ((e->flags & LB_CT_ACTIVE) && e->state >= CT_TCP_FIN_WAIT && e->state <= CT_TCP_CLOSE) {
+		e->flags &= (uint16_t)~LB_CT_ACTIVE;
+		lw->conns[e->backend]--;
+	}
+	/* The backend's SYN-ACK: the handshake's round trip, for least-latency. */
+	if (before == CT_TCP_SYN_SENT && e->state == CT_TCP_SYN_RECV)
+		lb_pewma_observe(&lw->lat[e->backend], lb_tsc_ns(now_tsc - e->created_tsc),
+				 lb_tsc_ns(now_tsc), LB_LATENCY_TAU_NS);
 	if (d == CT_DIR_ORIG) {
 		const struct ct_key *r = &e->key[CT_DIR_REPLY];
 		struct rte_ether_addr mac;
@@ -249,7 +419,7 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
 	    RTE_TCP_SYN_FLAG)
 		return SL_CNT_LB_NO_CONN;
-	b = lb_pick(lb, widx, s, meta);
+	b = lb_pick(dp, lb, lw, widx, s, meta, now);
 	if (b < 0)
 		return SL_CNT_LB_NO_BACKEND;
 	be = &lb->pools[s->pool].b[b];
@@ -272,6 +442,8 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	 * (address, port) and the neighbour. */
 	e->service = (uint32_t)(s - lb->svc);
 	e->backend = be->neigh;
+	e->flags = LB_CT_ACTIVE;
+	lw->conns[be->neigh]++;
 	e->peer_port = pi;
 	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
 	       RTE_ETHER_ADDR_LEN);

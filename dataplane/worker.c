@@ -192,6 +192,7 @@ worker_lb_upkeep(struct worker *w)
 		return;
 	w->next_upkeep_tsc = now + rte_get_tsc_hz() / 1000000 * WORKER_UPKEEP_US;
 	ct_age(w->lbw->ct, now);
+	lb_worker_age(w->lbw, now);
 	if (w->idx == 0)
 		w->cnt[SL_CNT_TX] += neigh_tick(w->dp->neigh, w->dp, 0, now);
 }

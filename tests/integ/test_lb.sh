@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 18
+require_root 25
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -56,12 +56,49 @@ check_eq "no balancer drop (no backend, neighbour, table, ports)" 0 "$drops"
 fwd=$(dp_counter lb_forward) rep=$(dp_counter lb_reply)
 check "forwarded and replied packets both counted ($fwd, $rep)" test "$fwd" -gt 1000 -a "$rep" -gt 1000
 
-# Pool changes under load. web: be1, be2, be3 -> be2 drained, be3 weight 2 -> be3 gone.
 reload() { dp_query /run/sluice/dataplane.sock '{"cmd":"reload"}'; }
+
+# Each policy, published by reload on the same VIP: sequential connections from one
+# client, each from its own port, and what the policy says about where they go.
+policy() {      # policy NAME [backend lines]: the web pool and service policy
+	sed -i "0,/policy: [a-z0-9-]*/s//policy: $1/" "$CONF"
+	shift
+	(($#)) && web "$@"
+	reload | jq -r '.version // .error'
+}
+seqcurl() {     # seqcurl N FIRST_PORT: "be1:n be2:n be3:n " of N sequential requests
+	for p in $(seq "$2" $(($2 + $1 - 1))); do
+		$CL curl -s -m 3 --local-port "$p" http://198.18.0.100/
+	done | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }'
+}
 web() {
 	sed -i '/^  web:/,/^  names:/{/^      - /d}' "$CONF"
 	for b in "$@"; do sed -i "/^  names:/i\\      - $b" "$CONF"; done
 }
+policy rr >/dev/null
+check_eq "rr: six connections, two per backend" "be1:2 be2:2 be3:2 " "$(seqcurl 6 42001)"
+policy wrr "{ address: 198.18.1.11:80, weight: 3 }" 198.18.1.12:80 198.18.1.13:80 >/dev/null
+check_eq "wrr 3:1:1: ten connections split 6:2:2" "be1:6 be2:2 be3:2 " "$(seqcurl 10 42101)"
+policy least-conn 198.18.1.11:80 198.18.1.12:80 198.18.1.13:80 >/dev/null
+check_eq "least-conn: tracked flows even out, two each of six" "be1:2 be2:2 be3:2 " \
+	"$(seqcurl 6 42201)"
+policy sticky >/dev/null
+check "sticky: one client's eight connections all go to one backend" \
+	test "$(seqcurl 8 42301 | wc -w)" -eq 1
+policy source-hash >/dev/null
+check "source-hash: one client's eight connections all go to one backend" \
+	test "$(seqcurl 8 42401 | wc -w)" -eq 1
+policy random-p2c >/dev/null
+got=$(seqcurl 12 42501)
+check "random-p2c: twelve connections, all answered, on several backends ($got)" \
+	test "$(echo "$got" | wc -w)" -ge 2 -a "$(echo "$got" | tr ' :' '\n\n' | awk 'NR % 2 == 0 { n += $1 } END { print n }')" -eq 12
+policy least-latency >/dev/null
+got=$(seqcurl 12 42601)
+check "least-latency: twelve connections, all answered ($got)" \
+	test "$(echo "$got" | tr ' :' '\n\n' | awk 'NR % 2 == 0 { n += $1 } END { print n }')" -eq 12
+policy maglev >/dev/null
+
+# Pool changes under load. web: be1, be2, be3 -> be2 drained, be3 weight 2 -> be3 gone.
 $CL wrk -t2 -c20 -d9s http://198.18.0.100/ >/tmp/sl-lb-wrk.$$ 2>&1 &
 wrk_pid=$!
 sleep 3
@@ -72,7 +109,7 @@ web 198.18.1.11:80
 v3=$(reload | jq -r '.version // .error')
 wait $wrk_pid
 wrk_out=$(cat /tmp/sl-lb-wrk.$$); rm -f /tmp/sl-lb-wrk.$$
-check_eq "two pool changes published while wrk ran (versions)" "2 3" "$v2 $v3"
+check_eq "two pool changes published while wrk ran (versions)" "10 11" "$v2 $v3"
 errs=$(grep -cE 'Socket errors|Non-2xx' <<<"$wrk_out")
 check_eq "wrk across both changes: no error, so no established flow moved" 0 "$errs"
 after=$(for p in $(seq 40101 40118); do $CL curl -s -m 3 --local-port "$p" http://198.18.0.100/; done |
@@ -101,9 +138,9 @@ rc=$?
 said=no
 grep -qF "$BAD:6: service: pool 'wbe' is not defined" <<<"$out" && said=yes
 check_eq "a config naming an unknown pool is refused with file:line (exit $rc)" "2 yes" "$rc $said"
-printf 'pools:\n  web:\n    backends: [198.18.1.11:80]\nservices:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    policy: least-conn\n' >"$BAD"
+printf 'pools:\n  web:\n    backends: [198.18.1.11:80]\nservices:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    mode: dsr\n' >"$BAD"
 out=$("$BIN" --no-pci --no-huge --no-shconf -l 0,1 -- --port t=null --config "$BAD" 2>&1)
 said=no
-grep -qF "policy least-conn is not implemented in this dataplane yet" <<<"$out" && said=yes
-check_eq "a policy this dataplane does not forward yet is refused, not pretended" yes "$said"
+grep -qF "mode dsr is not implemented in this dataplane yet" <<<"$out" && said=yes
+check_eq "a mode this dataplane does not forward yet is refused, not pretended" yes "$said"
 finish
