@@ -143,6 +143,18 @@ struct ct_entry *
 ct_insert(struct ct_table *t, const struct ct_key *orig, const struct ct_key *reply,
 	  uint8_t proto, uint64_t now_tsc)
 {
+	/* rte_hash_add_key_data would overwrite an existing key's data: look first. */
+	if (rte_hash_lookup(t->h, orig) >= 0 || rte_hash_lookup(t->h, reply) >= 0) {
+		t->taken++;
+		return NULL;
+	}
+	return ct_insert_new(t, orig, reply, proto, now_tsc);
+}
+
+struct ct_entry *
+ct_insert_new(struct ct_table *t, const struct ct_key *orig, const struct ct_key *reply,
+	      uint8_t proto, uint64_t now_tsc)
+{
 	struct ct_entry *e;
 	uint32_t idx;
 
@@ -150,11 +162,6 @@ ct_insert(struct ct_table *t, const struct ct_key *orig, const struct ct_key *re
 	 * within max / CT_AGE_SLICE passes. */
 	if (t->nfree == 0) {
 		t->full++;
-		return NULL;
-	}
-	/* rte_hash_add_key_data would overwrite an existing key's data: look first. */
-	if (rte_hash_lookup(t->h, orig) >= 0 || rte_hash_lookup(t->h, reply) >= 0) {
-		t->taken++;
 		return NULL;
 	}
 	idx = t->free_stack[t->nfree - 1];

@@ -39,16 +39,19 @@ enum ct_state {
 	CT_STATE__MAX
 };
 
-/* A flow's tuple as it appears on the wire, either direction. Addresses in network order
- * (IPv4 in the first 4 bytes, the rest zero), ports as on the wire. */
+/*
+ * An IPv4 flow's tuple as it appears on the wire, either direction: addresses in network
+ * order, ports as on the wire. 16 bytes, so the hash works on two words and compares
+ * with one vector instruction (rte_hash's 16-byte compare). IPv6 flows will get a table
+ * of their own: an rte_hash has one key length.
+ */
 struct ct_key {
-	uint8_t family;         /* 4 or 6 */
-	uint8_t proto;
-	uint16_t pad;
+	uint32_t src;
+	uint32_t dst;
 	uint16_t sport;
 	uint16_t dport;
-	uint8_t src[16];
-	uint8_t dst[16];
+	uint8_t proto;
+	uint8_t pad[3];
 };
 
 enum ct_dir {
@@ -112,9 +115,12 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 			   enum ct_dir *dir);
 
 /* A new flow with both tuples; NULL if the table is full or a tuple is in use (each
- * counted). */
+ * counted). ct_insert_new skips the in-use checks: for a caller that has just looked
+ * both tuples up and found neither. */
 struct ct_entry *ct_insert(struct ct_table *t, const struct ct_key *orig,
 			   const struct ct_key *reply, uint8_t proto, uint64_t now_tsc);
+struct ct_entry *ct_insert_new(struct ct_table *t, const struct ct_key *orig,
+			       const struct ct_key *reply, uint8_t proto, uint64_t now_tsc);
 
 /* Advances the state on a packet (TCP flags as in the header; 0 for UDP) and re-arms the
  * timeout. */

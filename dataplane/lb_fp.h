@@ -52,12 +52,11 @@ lb_ct_key4(struct ct_key *k, uint8_t proto, uint32_t src, uint32_t dst, uint16_t
 	   uint16_t dport)
 {
 	memset(k, 0, sizeof(*k));
-	k->family = 4;
 	k->proto = proto;
 	k->sport = sport;
 	k->dport = dport;
-	memcpy(k->src, &src, 4);
-	memcpy(k->dst, &dst, 4);
+	k->src = src;
+	k->dst = dst;
 }
 
 /* TSC cycles to ns without overflowing for any uptime. */
@@ -358,8 +357,8 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 
 		if (!neigh_get(lb->neigh, e->backend, &mac, &pi))
 			return SL_CNT_LB_NEIGH_UNRESOLVED;
-		memcpy(&a, r->dst, 4);          /* our local address */
-		memcpy(&b, r->src, 4);          /* the backend */
+		a = r->dst;                     /* our local address */
+		b = r->src;                     /* the backend */
 		lb_rewrite4(m, meta, a, b, r->dport, r->sport);
 		lb_eth(m, &dp->ports[pi].local.mac, mac.addr_bytes);
 		*out_pi = pi;
@@ -368,8 +367,8 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 	{
 		const struct ct_key *o = &e->key[CT_DIR_ORIG];
 
-		memcpy(&a, o->dst, 4);          /* the VIP */
-		memcpy(&b, o->src, 4);          /* the client */
+		a = o->dst;                     /* the VIP */
+		b = o->src;                     /* the client */
 		lb_rewrite4(m, meta, a, b, o->dport, o->sport);
 		lb_eth(m, &dp->ports[e->peer_port].local.mac, e->peer_mac);
 		*out_pi = e->peer_port;
@@ -434,7 +433,8 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	if (!lport)
 		return SL_CNT_LB_PORTS_EXHAUSTED;
 	lb_ct_key4(&rk, meta->l4_proto, baddr, laddr, bport, lport);
-	e = ct_insert(lw->ct, &ok, &rk, meta->l4_proto, now);
+	/* Neither tuple is in the table: ok was just looked up, rk by lb_lport. */
+	e = ct_insert_new(lw->ct, &ok, &rk, meta->l4_proto, now);
 	if (!e)
 		return SL_CNT_LB_CT_FULL;
 	cnt[SL_CNT_LB_NEW_FLOW]++;

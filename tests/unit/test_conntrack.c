@@ -26,22 +26,15 @@ static void
 tct_flow(struct ct_key *orig, struct ct_key *reply, uint8_t proto, uint32_t c, uint16_t sport,
 	 uint16_t lport)
 {
-	uint32_t a;
-
 	memset(orig, 0, sizeof(*orig));
 	memset(reply, 0, sizeof(*reply));
-	orig->family = reply->family = 4;
 	orig->proto = reply->proto = proto;
-	a = htonl(0xc6120000u | c);
-	memcpy(orig->src, &a, 4);
-	a = htonl(0xc6120064u);
-	memcpy(orig->dst, &a, 4);
+	orig->src = htonl(0xc6120000u | c);
+	orig->dst = htonl(0xc6120064u);
 	orig->sport = htons(sport);
 	orig->dport = htons(80);
-	a = htonl(0xc612010bu);
-	memcpy(reply->src, &a, 4);
-	a = htonl(0xc6120101u);
-	memcpy(reply->dst, &a, 4);
+	reply->src = htonl(0xc612010bu);
+	reply->dst = htonl(0xc6120101u);
 	reply->sport = htons(80);
 	reply->dport = htons(lport);
 }
