@@ -23,7 +23,7 @@
  *       mode: fnat                  # fnat dsr dsr-ipip
  *       sticky_ttl: 300             # seconds, sticky only
  *
- * Context: control side (may allocate, read files); the parser is also fuzzable.
+ * Context: control side (may allocate, read files).
  */
 #ifndef SL_LB_CONF_H
 #define SL_LB_CONF_H
