@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# bench/lb_lab_bench.sh [--seconds S] [--rounds R] [--conns C] [--json FILE]
+#
+# The lab's VIP (198.18.0.100:80 -> nginx on be1..be3) served three ways in the same run,
+# with the same generator (wrk in sl-client, C keep-alive connections, S seconds, R rounds):
+#   sluice     the appliance (deploy/lab.sh up: XDP + AF_XDP + the dataplane, fnat, maglev)
+#   nftables   sl-node's kernel: DNAT to numgen round robin + masquerade (kube-proxy's way)
+#   haproxy    sl-node's kernel: haproxy in TCP mode, roundrobin
+# Reported: requests/s (median), packets/s through the balancer (counted on the switch's
+# ports towards sl-node, so the same for all three) and, where the balancer is a process,
+# its CPU seconds per second and packets per CPU-second. nftables runs in softirq context
+# on whatever CPU takes the packet: its CPU is not separable from the rest here, so it is
+# not reported. A 2-vCPU VM shares its cores between wrk, nginx and the balancer: read
+# the ratios within a run, not absolute figures.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB=$here/deploy/lab.sh
+secs=10 rounds=3 conns=50 json=
+while (($#)); do
+	case $1 in
+	--seconds) secs=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--conns) conns=$2; shift 2 ;;
+	--json) json=$2; shift 2 ;;
+	*) echo "usage: $0 [--seconds S] [--rounds R] [--conns C] [--json FILE]" >&2; exit 2 ;;
+	esac
+done
+[[ $(id -u) -eq 0 ]] || { echo "lb_lab_bench.sh: needs root" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/sl-lb-lab.XXXXXX)
+HAPROXY_PID=
+cleanup() {
+	[[ -n $HAPROXY_PID ]] && kill "$HAPROXY_PID" 2>/dev/null
+	"$LAB" down >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Packets the switch exchanged with sl-node (both ports, both directions).
+sw_packets() {
+	local n=0 d
+	for d in sw-node-f sw-node-b; do
+		n=$((n + $(ip netns exec sl-sw cat /sys/class/net/$d/statistics/rx_packets) +
+		     $(ip netns exec sl-sw cat /sys/class/net/$d/statistics/tx_packets)))
+	done
+	echo $n
+}
+cpu_s() {       # utime + stime of a PID, in seconds
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# measure NAME [PID]: R rounds of wrk; appends "name rps pps cpu" to $tmp/results.
+measure() {
+	local name=$1 pid=${2:-} r rps pps cpu p0 p1 c0 c1 t0 t1
+	for ((r = 0; r < rounds; r++)); do
+		p0=$(sw_packets); t0=$(date +%s.%N)
+		[[ -n $pid ]] && c0=$(cpu_s "$pid")
+		rps=$(ip netns exec sl-client wrk -t2 -c"$conns" -d"${secs}s" http://198.18.0.100/ |
+			awk '/Requests\/sec/ { print $2 }')
+		t1=$(date +%s.%N); p1=$(sw_packets)
+		[[ -n $pid ]] && c1=$(cpu_s "$pid")
+		pps=$(awk -v a="$p0" -v b="$p1" -v x="$t0" -v y="$t1" 'BEGIN { printf "%.0f", (b - a) / (y - x) }')
+		cpu=$([[ -n $pid ]] && awk -v a="$c0" -v b="$c1" -v x="$t0" -v y="$t1" \
+			'BEGIN { printf "%.2f", (b - a) / (y - x) }' || echo -)
+		echo "$name $rps $pps $cpu" >>"$tmp/rounds"
+	done
+	rps=$(awk -v n="$name" '$1 == n { print $2 }' "$tmp/rounds" | median)
+	pps=$(awk -v n="$name" '$1 == n { print $3 }' "$tmp/rounds" | median)
+	cpu=$(awk -v n="$name" '$1 == n { print $4 }' "$tmp/rounds" | median)
+	echo "$name $rps $pps $cpu" >>"$tmp/results"
+}
+
+"$LAB" down >/dev/null 2>&1 || true
+"$LAB" up >/dev/null
+measure sluice "$(cat /run/sluice/lab/dataplane.pid)"
+"$LAB" down >/dev/null
+
+# The same topology, the balancer in sl-node's kernel.
+"$LAB" up --no-appliance >/dev/null
+N="ip netns exec sl-node"
+$N ip addr add 198.18.0.100/32 dev front
+$N ip addr add 198.18.1.1/24 dev back
+$N sysctl -qw net.ipv4.ip_forward=1
+$N nft -f - <<'NFT'
+table ip slb {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		ip daddr 198.18.0.100 tcp dport 80 dnat to numgen inc mod 3 map { 0 : 198.18.1.11, 1 : 198.18.1.12, 2 : 198.18.1.13 }
+	}
+	chain post {
+		type nat hook postrouting priority srcnat;
+		ip daddr 198.18.1.0/24 masquerade
+	}
+}
+NFT
+measure nftables
+$N nft delete table ip slb
+$N sysctl -qw net.ipv4.ip_forward=0
+
+cat >"$tmp/haproxy.cfg" <<CFG
+global
+    maxconn 4096
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend vip
+    bind 198.18.0.100:80
+    default_backend web
+backend web
+    balance roundrobin
+    server be1 198.18.1.11:80
+    server be2 198.18.1.12:80
+    server be3 198.18.1.13:80
+CFG
+$N haproxy -f "$tmp/haproxy.cfg" -db >/dev/null 2>&1 &
+HAPROXY_PID=$!
+sleep 1
+measure haproxy "$HAPROXY_PID"
+kill "$HAPROXY_PID"; wait "$HAPROXY_PID" 2>/dev/null || true; HAPROXY_PID=
+
+printf 'Lab throughput through the VIP, wrk %d connections x %ds, median of %d rounds (%s)\n' \
+	"$conns" "$secs" "$rounds" "$(uname -r)"
+printf '%-10s %12s %14s %12s %16s\n' balancer "requests/s" "packets/s" "CPU s/s" "packets/CPU-s"
+while read -r name rps pps cpu; do
+	per=-
+	[[ $cpu != - ]] && per=$(awk -v p="$pps" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? p / c : 0) }')
+	printf '%-10s %12s %14s %12s %16s\n' "$name" "$rps" "$pps" "$cpu" "$per"
+done <"$tmp/results"
+if [[ -n $json ]]; then
+	awk 'BEGIN { printf "{\"benchmark\":\"lb_lab\",\"results\":[" }
+	     { printf "%s{\"balancer\":\"%s\",\"requests_per_s\":%s,\"packets_per_s\":%s,\"cpu_s_per_s\":\"%s\"}",
+	       (NR > 1 ? "," : ""), $1, $2, $3, $4 }
+	     END { print "]}" }' "$tmp/results" >"$json"
+fi
