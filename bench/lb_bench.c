@@ -17,11 +17,15 @@
  * timed in the same run and subtracted, so "net" is the pipeline's own cost. Also Maglev
  * table builds (M = 65537; N = 100 and 1000 backends), median of R. --callgrind: one
  * round of each phase with few packets, for `valgrind --tool=callgrind
- * --toggle-collect=worker_input`, whose instruction count per packet is the stable
+ * --toggle-collect=worker_input*`, whose instruction count per packet is the stable
  * figure (bench/lb_bench.sh runs it).
  *
+ * Packets go in bursts of 32 through worker_input_burst(), as the loop hands them on after
+ * rte_eth_rx_burst (the burst's connection lookups are made at once); --burst 1 uses
+ * worker_input(), one packet at a time.
+ *
  * Usage: lb_bench [--flows F] [--packets P] [--rounds R] [--backends N] [--zipf S]
- *                 [--callgrind] [--json FILE] [-- EAL options]
+ *                 [--burst B] [--callgrind] [--json FILE] [-- EAL options]
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -128,27 +132,40 @@ zipf_sequence(uint32_t n, double s, uint32_t len)
 	return seq;
 }
 
-/* Cycles for packets frames (flow idx[k] or k), through worker_input or just freed. */
+static unsigned int bench_burst = 32;
+
+/* Cycles for packets frames (flow idx[k] or k), through the worker or just freed: in
+ * bursts of bench_burst through worker_input_burst (as the loop after rx_burst), or one by
+ * one through worker_input when bench_burst is 1. */
 static uint64_t
 run(struct rte_mempool *pool, uint8_t *frames, const uint32_t *idx, uint32_t packets,
     int through)
 {
 	struct worker *w = bench_dp.workers[0];
+	struct rte_mbuf *b[DP_BURST];
 	uint64_t t0 = rte_rdtsc_precise();
-	uint32_t k;
+	uint32_t k = 0;
 
-	for (k = 0; k < packets; k++) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint32_t f = idx ? idx[k] : k;
+	while (k < packets) {
+		unsigned int n = 0, j;
 
-		if (!m)
-			exit(1);
-		memcpy(rte_pktmbuf_append(m, FRAME_LEN), frames + (size_t)f * FRAME_LEN, FRAME_LEN);
-		m->port = bench_dp.ports[0].port.port_id;
-		if (through)
-			worker_input(w, m, 0);
+		for (; n < bench_burst && k < packets; n++, k++) {
+			uint32_t f = idx ? idx[k] : k;
+
+			b[n] = rte_pktmbuf_alloc(pool);
+			if (!b[n])
+				exit(1);
+			memcpy(rte_pktmbuf_append(b[n], FRAME_LEN), frames + (size_t)f * FRAME_LEN,
+			       FRAME_LEN);
+			b[n]->port = bench_dp.ports[0].port.port_id;
+		}
+		if (!through)
+			for (j = 0; j < n; j++)
+				rte_pktmbuf_free(b[j]);
+		else if (n == 1)
+			worker_input(w, b[0], 0);
 		else
-			rte_pktmbuf_free(m);
+			worker_input_burst(w, b, (uint16_t)n, 0);
 	}
 	rte_eth_tx_buffer_flush(bench_dp.ports[1].port.port_id, 0, w->txb[1]);
 	return rte_rdtsc_precise() - t0;
@@ -249,7 +266,8 @@ main(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'f' }, { "packets", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, 'r' }, { "backends", required_argument, NULL, 'b' },
 		{ "zipf", required_argument, NULL, 'z' }, { "json", required_argument, NULL, 'j' },
-		{ "callgrind", no_argument, NULL, 'c' }, { NULL, 0, NULL, 0 },
+		{ "callgrind", no_argument, NULL, 'c' }, { "burst", required_argument, NULL, 'B' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *eal_def[] = { argv[0], "--no-pci", "--no-huge", "--no-shconf", "-m", "4096",
 			    "-l", "0,1", "--log-level=*:error", NULL };
@@ -280,6 +298,7 @@ main(int argc, char **argv)
 		case 'z': zipf_s = strtod(optarg, NULL); break;
 		case 'j': json = optarg; break;
 		case 'c': cg = 1; break;
+		case 'B': bench_burst = (unsigned int)strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: %s [--flows F] [--packets P] [--rounds R<=64] "
 				"[--backends N] [--zipf S] [--callgrind] [--json FILE] [-- EAL]\n",
@@ -293,8 +312,9 @@ main(int argc, char **argv)
 		rounds = 1;
 	}
 	if (!flows || flows > 12000000 || !packets || !rounds || rounds > 64 || !backends ||
-	    backends > 4000) {
-		fprintf(stderr, "lb_bench: --flows 1..12M, --rounds 1..64, --backends 1..4000\n");
+	    backends > 4000 || !bench_burst || bench_burst > DP_BURST) {
+		fprintf(stderr, "lb_bench: --flows 1..12M, --rounds 1..64, --backends 1..4000, "
+			"--burst 1..%d\n", DP_BURST);
 		return 2;
 	}
 	if (rte_eal_init(eal_argc, eal_argv) < 0)
@@ -343,9 +363,9 @@ main(int argc, char **argv)
 		double b = median(base, rounds), s = median(syn, rounds), e = median(est, rounds);
 		uint64_t *cnt = bench_dp.workers[0]->cnt;
 
-		printf("Balancer pipeline, ns per packet, worker_input() in-process (median of %u "
+		printf("Balancer pipeline, ns per packet, in-process, bursts of %u (median of %u "
 		       "rounds; %u flows, %u backends, maglev, fnat; Zipf s=%.2f over %u packets)\n",
-		       rounds, flows, backends, zipf_s, packets);
+		       bench_burst, rounds, flows, backends, zipf_s, packets);
 		printf("%-34s %10s %10s\n", "case", "total", "net");
 		printf("%-34s %10.1f %10s\n", "alloc + copy only (subtracted)", b, "-");
 		printf("%-34s %10.1f %10.1f\n", "SYN: new flow", s, s - b);

@@ -19,11 +19,11 @@ else
 fi
 "$BIN" "$@" -- x "${eal[@]}"
 
-valgrind --tool=callgrind --toggle-collect=worker_input --callgrind-out-file="$tmp/cg.out" \
+valgrind --tool=callgrind --toggle-collect='worker_input*' --callgrind-out-file="$tmp/cg.out" \
 	"$BIN" --callgrind -- x --no-pci --no-huge --no-shconf -m 1024 -l 0,1 \
 	--log-level='*:error' >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
 n=$(awk '/callgrind run:/ { print $3 }' "$tmp/log")
 ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 syn=$(ir "$tmp/cg.out.1") est=$(ir "$tmp/cg.out.2")
-printf 'instructions per packet (callgrind, worker_input and below, %s packets each): SYN %d, established %d\n' \
+printf 'instructions per packet (callgrind, worker_input* and below, %s packets each): SYN %d, established %d\n' \
 	"$n" $((syn / n)) $((est / n))

@@ -108,6 +108,7 @@ ct_release(struct ct_table *t, struct ct_entry *e)
 	rte_hash_del_key(t->h, &e->key[CT_DIR_REPLY]);
 	e->state = CT_FREE;
 	t->used--;
+	t->gen++;
 	t->free_stack[t->nfree++] = (uint32_t)(e - t->e);
 }
 
@@ -116,6 +117,16 @@ ct_delete(struct ct_table *t, struct ct_entry *e)
 {
 	if (e->state != CT_FREE)
 		ct_release(t, e);
+}
+
+int
+ct_expire_if_due(struct ct_table *t, struct ct_entry *e, uint64_t now_tsc)
+{
+	if (e->state == CT_FREE || now_tsc < e->expires_tsc)
+		return 0;
+	ct_release(t, e);
+	t->expired++;
+	return 1;
 }
 
 struct ct_entry *
@@ -184,6 +195,7 @@ ct_insert_new(struct ct_table *t, const struct ct_key *orig, const struct ct_key
 	e->created_tsc = now_tsc;
 	e->expires_tsc = now_tsc + t->timeout_tsc[e->state];
 	t->used++;
+	t->gen++;
 	t->inserted++;
 	return e;
 }

@@ -86,6 +86,7 @@ struct ct_table {
 	uint32_t max;
 	uint32_t hand;                  /* the aging clock hand */
 	uint32_t used;
+	uint64_t gen;                   /* +1 on every insert and free: burst lookups go stale */
 	uint64_t timeout_tsc[CT_STATE__MAX];
 	/* called for every entry freed (expired, deleted), before it is: the owner's
 	 * accounting (e.g. connections per backend) */
@@ -128,6 +129,10 @@ void ct_update(struct ct_table *t, struct ct_entry *e, enum ct_dir dir, uint8_t 
 	       uint64_t now_tsc);
 
 void ct_delete(struct ct_table *t, struct ct_entry *e);
+
+/* Frees e if it expired by now (counted); returns 1 if it did. For entries found by a
+ * bulk lookup, which does not look at expiry. */
+int ct_expire_if_due(struct ct_table *t, struct ct_entry *e, uint64_t now_tsc);
 
 /* Frees expired entries among the next CT_AGE_SLICE slots. Returns how many it freed. */
 uint32_t ct_age(struct ct_table *t, uint64_t now_tsc);

@@ -376,9 +376,70 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 	}
 }
 
+/* A burst's connection-table lookups made ahead (lb_lookup_burst). */
+struct lb_pre {
+	struct ct_entry *e;     /* NULL: not in the table */
+	uint64_t gen;           /* the table's generation when looked up */
+	uint8_t dir;
+	uint8_t valid;          /* 0: not looked up */
+};
+
+/* Whether the balancer looks at this packet at all. */
+static inline int
+lb_candidate(const struct pkt_meta *m)
+{
+	return m->l3 == PKT_L3_IPV4 && (m->l4_proto == IPPROTO_TCP || m->l4_proto == IPPROTO_UDP) &&
+	       !(m->flags & PKT_F_FRAG);
+}
+
+/*
+ * Looks the burst's candidates up in the connection table at once (rte_hash's bulk
+ * lookup overlaps the bucket and key fetches) and prefetches the entries found, so the
+ * misses of a burst overlap instead of following each other. mine[i]: this worker owns
+ * packet i. A result is used only while the table's generation is unchanged: an insert
+ * or a free by an earlier packet of the burst sends later ones back to a lookup.
+ */
+static inline void
+lb_lookup_burst(struct lb_worker *lw, const struct pkt_meta *meta, const int *rc,
+		const uint8_t *mine, uint16_t n, struct lb_pre *pre)
+{
+	struct ct_key keys[DP_BURST];
+	const void *kp[DP_BURST];
+	void *data[DP_BURST];
+	uint16_t idx[DP_BURST], i, c = 0;
+	uint64_t hits = 0;
+
+	for (i = 0; i < n; i++) {
+		pre[i].valid = 0;
+		if (rc[i] != SL_CNT_OK || !mine[i] || !lb_candidate(&meta[i]))
+			continue;
+		lb_ct_key4(&keys[c], meta[i].l4_proto, meta[i].addr.v4.src, meta[i].addr.v4.dst,
+			   meta[i].sport, meta[i].dport);
+		kp[c] = &keys[c];
+		idx[c++] = i;
+	}
+	if (!c || rte_hash_lookup_bulk_data(lw->ct->h, kp, c, &hits, data) < 0)
+		return;
+	for (i = 0; i < c; i++) {
+		struct lb_pre *p = &pre[idx[i]];
+
+		p->valid = 1;
+		p->gen = lw->ct->gen;
+		p->e = NULL;
+		if (hits & (1ULL << i)) {
+			uintptr_t v = (uintptr_t)data[i];
+
+			p->e = &lw->ct->e[v >> 1];
+			p->dir = (uint8_t)(v & 1);
+			rte_prefetch0(p->e);
+		}
+	}
+}
+
 static inline int
 lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf *m,
-	 uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt)
+	 uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt,
+	 const struct lb_pre *pre)
 {
 	const struct lb *lb = lb_get(dp);
 	const struct lb_service *s;
@@ -394,13 +455,26 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	void *data;
 	int b;
 
-	if (meta->l3 != PKT_L3_IPV4 || (meta->l4_proto != IPPROTO_TCP &&
-					 meta->l4_proto != IPPROTO_UDP) ||
-	    (meta->flags & PKT_F_FRAG))
+	if (!lb_candidate(meta))
 		return SL_CNT_OK;
 	lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
 		   meta->dport);
-	e = ct_lookup(lw->ct, &ok, now, &d);
+	if (pre && pre->valid && pre->gen == lw->ct->gen) {
+		e = pre->e;
+		d = (enum ct_dir)pre->dir;
+		if (e && ct_expire_if_due(lw->ct, e, now))
+			e = NULL;
+	} else {
+		e = ct_lookup(lw->ct, &ok, now, &d);
+	}
+	/* A new SYN on the tuple of a finished flow (TIME_WAIT, reset) is a new connection:
+	 * it is scheduled afresh, as IPVS's conn_reuse_mode does, not sent to the old
+	 * backend, which may have left the pool. */
+	if (e && d == CT_DIR_ORIG && (e->state == CT_TCP_TIME_WAIT || e->state == CT_TCP_CLOSE) &&
+	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+		ct_delete(lw->ct, e);
+		e = NULL;
+	}
 	if (e)
 		return lb_follow(dp, lw, e, d, m, meta, now, out_pi);
 	memset(&sk, 0, sizeof(sk));

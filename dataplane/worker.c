@@ -49,11 +49,12 @@ worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
 
 /* A packet whose flow this worker owns: the balancer's, else the appliance's own. */
 static inline void
-worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta)
+worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta,
+	     const struct lb_pre *pre)
 {
 	if (w->dp->lb) {
 		uint16_t out = pi;
-		int v = lb_input(w->dp, w->lbw, w->idx, m, pi, meta, &out, w->cnt);
+		int v = lb_input(w->dp, w->lbw, w->idx, m, pi, meta, &out, w->cnt, pre);
 
 		if (v != SL_CNT_OK) {
 			worker_finish(w, m, out, v);
@@ -63,11 +64,13 @@ worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt
 	worker_finish(w, m, pi, local_ip_input(&w->dp->ports[pi].local, m, meta));
 }
 
+/* owner: the packet's owner if known (a burst computed it), else -1. pre: its lookup made
+ * ahead, or NULL. */
 static inline void
-worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta)
+worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta,
+		int owner, const struct lb_pre *pre)
 {
 	const struct local_port *lp = &w->dp->ports[pi].local;
-	unsigned int owner;
 
 	if (unlikely(!local_l2_accept(lp, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)))) {
 		w->cnt[SL_CNT_L2_OTHER_HOST]++;
@@ -81,9 +84,10 @@ worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct 
 							       : local_nd_input(lp, m, meta));
 		return;
 	}
-	owner = owner_of(meta, w->dp->nb_workers);
-	if (owner == w->idx) {
-		worker_owned(w, m, pi, meta);
+	if (owner < 0)
+		owner = (int)owner_of(meta, w->dp->nb_workers);
+	if ((unsigned int)owner == w->idx) {
+		worker_owned(w, m, pi, meta, pre);
 		return;
 	}
 	/* mbuf->port still names the arrival port; the owner replies on it. */
@@ -108,7 +112,7 @@ worker_input(struct worker *w, struct rte_mbuf *m, uint16_t pi)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	worker_classify(w, m, pi, &meta);
+	worker_classify(w, m, pi, &meta, -1, NULL);
 }
 
 /* The XDP filter's policy for a port without XDP: a drop reason into rc[i] for every
@@ -133,7 +137,9 @@ static inline void
 worker_rx_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t pi)
 {
 	struct pkt_meta meta[DP_BURST];
-	int rc[DP_BURST];
+	struct lb_pre pre[DP_BURST];
+	int rc[DP_BURST], owner[DP_BURST];
+	uint8_t mine[DP_BURST];
 	uint16_t i;
 
 	w->cnt[SL_CNT_RX] += n;
@@ -147,14 +153,31 @@ worker_rx_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t p
 	}
 	if (w->dp->ports[pi].src_filter)
 		worker_src_filter(w, pkts, meta, rc, n);
+	if (w->dp->lb) {
+		/* Owners first (needed anyway), then the burst's connection lookups at once. */
+		for (i = 0; i < n; i++) {
+			owner[i] = rc[i] == SL_CNT_OK && (meta[i].l3 == PKT_L3_IPV4 ||
+							  meta[i].l3 == PKT_L3_IPV6) ?
+				   (int)owner_of(&meta[i], w->dp->nb_workers) : -1;
+			mine[i] = owner[i] == (int)w->idx;
+		}
+		lb_lookup_burst(w->lbw, meta, rc, mine, n, pre);
+	}
 	for (i = 0; i < n; i++) {
 		if (unlikely(rc[i] != SL_CNT_OK)) {
 			w->cnt[rc[i]]++;
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
-		worker_classify(w, pkts[i], pi, &meta[i]);
+		worker_classify(w, pkts[i], pi, &meta[i], w->dp->lb ? owner[i] : -1,
+				w->dp->lb ? &pre[i] : NULL);
 	}
+}
+
+void
+worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t pi)
+{
+	worker_rx_burst(w, pkts, n, pi);
 }
 
 /* Packets other workers handed to us: we own them; parse again (cheaper than carrying
@@ -177,7 +200,7 @@ worker_handoff_in(struct worker *w, struct rte_mbuf **pkts, unsigned int n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		worker_owned(w, m, pi, &meta);
+		worker_owned(w, m, pi, &meta, NULL);
 	}
 }
 

@@ -89,5 +89,8 @@ int worker_main(void *arg);
  * Context: the worker's own lcore.
  */
 void worker_input(struct worker *w, struct rte_mbuf *m, uint16_t pi);
+/* The same for a burst of at most DP_BURST packets received on port pi, as the loop
+ * handles them (connection lookups made for the whole burst at once). */
+void worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t pi);
 
 #endif /* SL_WORKER_H */

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 25
+require_root 26
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -25,9 +25,12 @@ if ! check "lab up with the lab's services" "$LAB" up; then
 	finish
 fi
 CL="ip netns exec sl-client"
+# The kernel's own choices (wrk) stay below 40000; the checks' fixed ports are above, so
+# a port of theirs is never held by one of wrk's closed connections.
+$CL sysctl -qw net.ipv4.ip_local_port_range="32768 39999"
 
 # 30 connections from distinct source ports: each answered by one backend, all three used.
-answers=$(for p in $(seq 40001 40030); do
+answers=$(for p in $(seq 50001 50030); do
 	$CL curl -s -m 3 --local-port "$p" http://198.18.0.100/ || echo FAIL
 done | sort | uniq -c)
 check_eq "30 HTTP requests through the VIP all answered by a backend" 30 \
@@ -38,7 +41,7 @@ check_eq "each connection is a new flow, each went one way and back" 30 \
 
 # UDP, round robin: three queries, three backends.
 names=$(for i in 1 2 3; do
-	echo "q$i" | $CL timeout 3 socat -T2 - "UDP4:198.18.0.100:53,sourceport=$((41000 + i))"
+	echo "q$i" | $CL timeout 3 socat -T2 - "UDP4:198.18.0.100:53,sourceport=$((51000 + i))"
 done | awk '{ print $1 }' | sort | tr '\n' ' ')
 check_eq "rr over UDP answers from be1, be2, be3 in turn" "be1 be2 be3 " "$names"
 check "the VIP answers ping" $CL ping -c 2 -W 1 198.18.0.100
@@ -66,9 +69,11 @@ policy() {      # policy NAME [backend lines]: the web pool and service policy
 	(($#)) && web "$@"
 	reload | jq -r '.version // .error'
 }
-seqcurl() {     # seqcurl N FIRST_PORT: "be1:n be2:n be3:n " of N sequential requests
-	for p in $(seq "$2" $(($2 + $1 - 1))); do
-		$CL curl -s -m 3 --local-port "$p" http://198.18.0.100/
+seqcurl() {     # seqcurl N FIRST_PORT [curl args]: "be1:n be2:n be3:n " of N requests
+	local n=$1 first=$2 p
+	shift 2
+	for p in $(seq "$first" $((first + n - 1))); do
+		$CL curl -s -m 3 "$@" --local-port "$p" http://198.18.0.100/
 	done | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }'
 }
 web() {
@@ -76,29 +81,33 @@ web() {
 	for b in "$@"; do sed -i "/^  names:/i\\      - $b" "$CONF"; done
 }
 policy rr >/dev/null
-check_eq "rr: six connections, two per backend" "be1:2 be2:2 be3:2 " "$(seqcurl 6 42001)"
+check_eq "rr: six connections, two per backend" "be1:2 be2:2 be3:2 " "$(seqcurl 6 52001)"
 policy wrr "{ address: 198.18.1.11:80, weight: 3 }" 198.18.1.12:80 198.18.1.13:80 >/dev/null
-check_eq "wrr 3:1:1: ten connections split 6:2:2" "be1:6 be2:2 be3:2 " "$(seqcurl 10 42101)"
+check_eq "wrr 3:1:1: ten connections split 6:2:2" "be1:6 be2:2 be3:2 " "$(seqcurl 10 52101)"
 policy least-conn 198.18.1.11:80 198.18.1.12:80 198.18.1.13:80 >/dev/null
 check_eq "least-conn: tracked flows even out, two each of six" "be1:2 be2:2 be3:2 " \
-	"$(seqcurl 6 42201)"
+	"$(seqcurl 6 52201)"
 policy sticky >/dev/null
 check "sticky: one client's eight connections all go to one backend" \
-	test "$(seqcurl 8 42301 | wc -w)" -eq 1
+	test "$(seqcurl 8 52301 | wc -w)" -eq 1
 policy source-hash >/dev/null
 check "source-hash: one client's eight connections all go to one backend" \
-	test "$(seqcurl 8 42401 | wc -w)" -eq 1
+	test "$(seqcurl 8 52401 | wc -w)" -eq 1
 policy random-p2c >/dev/null
-got=$(seqcurl 12 42501)
+got=$(seqcurl 12 52501)
 check "random-p2c: twelve connections, all answered, on several backends ($got)" \
 	test "$(echo "$got" | wc -w)" -ge 2 -a "$(echo "$got" | tr ' :' '\n\n' | awk 'NR % 2 == 0 { n += $1 } END { print n }')" -eq 12
 policy least-latency >/dev/null
-got=$(seqcurl 12 42601)
+got=$(seqcurl 12 52601)
 check "least-latency: twelve connections, all answered ($got)" \
 	test "$(echo "$got" | tr ' :' '\n\n' | awk 'NR % 2 == 0 { n += $1 } END { print n }')" -eq 12
 policy maglev >/dev/null
 
 # Pool changes under load. web: be1, be2, be3 -> be2 drained, be3 weight 2 -> be3 gone.
+# Ten connections from fixed ports before the change, closed by the server (so the
+# client may use its ports again at once): their finished flows stay in our table
+# (TIME_WAIT), and the same ports connect again below.
+before=$(seqcurl 10 50150 -H 'Connection: close')
 $CL wrk -t2 -c20 -d9s http://198.18.0.100/ >/tmp/sl-lb-wrk.$$ 2>&1 &
 wrk_pid=$!
 sleep 3
@@ -112,9 +121,17 @@ wrk_out=$(cat /tmp/sl-lb-wrk.$$); rm -f /tmp/sl-lb-wrk.$$
 check_eq "two pool changes published while wrk ran (versions)" "10 11" "$v2 $v3"
 errs=$(grep -cE 'Socket errors|Non-2xx' <<<"$wrk_out")
 check_eq "wrk across both changes: no error, so no established flow moved" 0 "$errs"
-after=$(for p in $(seq 40101 40118); do $CL curl -s -m 3 --local-port "$p" http://198.18.0.100/; done |
+after=$(for p in $(seq 50101 50118); do $CL curl -s -m 3 --local-port "$p" http://198.18.0.100/; done |
 	sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
 check_eq "new flows go only where the pool now says (be1)" "be1:18 " "$after"
+# A new SYN on a finished flow's tuple is a new connection, scheduled afresh (IPVS's
+# conn_reuse_mode): the ports used before the change (then on $before) now reach be1.
+# (A port whose last connection the client happened to close first is still in its own
+# TIME_WAIT and cannot be bound: curl fails before sending anything; those are not ours.)
+again=$(seqcurl 10 50150 -H 'Connection: close')
+check "a reused client port is scheduled afresh, not sent to the old backend (before: $before; after: $again)" \
+	sh -c "echo '$before' | grep -qE 'be[23]' && ! echo '$again' | grep -qE 'be[23]' &&
+	       [ \"\$(echo '$again' | sed -n 's/.*be1:\([0-9]*\).*/\1/p')\" -ge 8 ]"
 
 # A change the file cannot make: refused, and the running tables stay.
 cp "$CONF" "$CONF.good"
@@ -123,7 +140,7 @@ msg=$(reload | jq -r '.error // "accepted"')
 said=no; grep -qE "^$CONF:[0-9]+: policy 'fastest'" <<<"$msg" && said=yes
 check_eq "a bad change is refused with file:line ($msg)" yes "$said"
 check_eq "and the running tables still balance" be1 \
-	"$($CL curl -s -m 3 --local-port 40201 http://198.18.0.100/)"
+	"$($CL curl -s -m 3 --local-port 50201 http://198.18.0.100/)"
 sed -i 's/198.18.0.100:53/198.18.0.101:53/' "$CONF.good"
 cp "$CONF.good" "$CONF"; rm -f "$CONF.good"
 msg=$(reload | jq -r '.error // "accepted"')
