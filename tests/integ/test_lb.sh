@@ -150,13 +150,15 @@ check_eq "adding a service address says it needs a restart for now" yes "$said"
 # A bad config never starts the dataplane, and says where.
 BAD=$(mktemp /tmp/sl-bad-conf.XXXXXX)
 printf 'pools:\n  web:\n    backends: [198.18.1.11:80]\nservices:\n  - vip: 198.18.0.100:80/tcp\n    pool: wbe\n' >"$BAD"
-out=$("$BIN" --no-pci --no-huge --no-shconf -l 0,1 -- --port t=null --config "$BAD" 2>&1)
+out=$(timeout 20 "$BIN" --no-pci --no-huge --no-shconf -l 0,1 -- --port t=null --config "$BAD" \
+	--no-src-filter --ctl none 2>&1)
 rc=$?
 said=no
 grep -qF "$BAD:6: service: pool 'wbe' is not defined" <<<"$out" && said=yes
 check_eq "a config naming an unknown pool is refused with file:line (exit $rc)" "2 yes" "$rc $said"
 printf 'pools:\n  web:\n    backends: [198.18.1.11:80]\nservices:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    mode: dsr\n' >"$BAD"
-out=$("$BIN" --no-pci --no-huge --no-shconf -l 0,1 -- --port t=null --config "$BAD" 2>&1)
+out=$(timeout 20 "$BIN" --no-pci --no-huge --no-shconf -l 0,1 -- --port t=null --config "$BAD" \
+	--no-src-filter --ctl none 2>&1)
 said=no
 grep -qF "mode dsr is not implemented in this dataplane yet" <<<"$out" && said=yes
 check_eq "a mode this dataplane does not forward yet is refused, not pretended" yes "$said"
