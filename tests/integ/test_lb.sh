@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 26
+require_root 28
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -146,6 +146,34 @@ cp "$CONF.good" "$CONF"; rm -f "$CONF.good"
 msg=$(reload | jq -r '.error // "accepted"')
 said=no; grep -q "needs a restart" <<<"$msg" && said=yes
 check_eq "adding a service address says it needs a restart for now" yes "$said"
+sed -i 's/198.18.0.101:53/198.18.0.100:53/' "$CONF"      # back to what is running
+
+# Bulk TCP through fnat: iperf3 for 3 s, and 8 MB whose SHA-256 must come back intact
+# (every segment's addresses, ports and checksums rewritten both ways). Services on new
+# ports of the existing VIP, added by reload; the servers are this test's, killed by PID.
+ip netns exec sl-be1 iperf3 -s -B 198.18.1.11 -p 5201 -1 >/dev/null 2>&1 &
+IPERF_PID=$!
+ip netns exec sl-be1 socat TCP-LISTEN:9000,bind=198.18.1.11,reuseaddr SYSTEM:'sha256sum' \
+	>/dev/null 2>&1 &
+SUM_PID=$!
+cat >>"$CONF" <<'YAML'
+  - vip: 198.18.0.100:5201/tcp
+    pool: bulk
+  - vip: 198.18.0.100:9000/tcp
+    pool: sums
+YAML
+sed -i "/^services:/i\\  bulk:\n    backends: [198.18.1.11:5201]\n  sums:\n    backends: [198.18.1.11:9000]" "$CONF"
+v=$(reload | jq -r '.version // .error')
+sleep 0.5
+bps=$($CL iperf3 -c 198.18.0.100 -p 5201 -t 3 -J 2>/dev/null | jq -r '.end.sum_received.bits_per_second // 0')
+check "iperf3 through fnat (reload: $v): $(awk -v b="$bps" 'BEGIN { printf "%.0f", b / 1e6 }') Mbit/s" \
+	awk -v b="$bps" 'BEGIN { exit !(b > 1e6) }'
+head -c 8388608 /dev/urandom >"$CONF.data"
+want=$(sha256sum <"$CONF.data" | awk '{ print $1 }')
+got=$($CL timeout 20 socat -t 10 - TCP:198.18.0.100:9000 <"$CONF.data" | awk '{ print $1 }')
+check_eq "8 MB through fnat arrive intact (SHA-256 from the backend)" "$want" "$got"
+kill "$IPERF_PID" "$SUM_PID" 2>/dev/null
+rm -f "$CONF.data"
 
 # A bad config never starts the dataplane, and says where.
 BAD=$(mktemp /tmp/sl-bad-conf.XXXXXX)
