@@ -521,17 +521,25 @@ bpf_ctl_class_set(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint32_t cl
 	return bpf_ctl_insert(c, BPF_CTL_CLASS, p, &class_id, err, errlen);
 }
 
+/* Bans are for single addresses; anything wider is refused (and counted). */
+static bool
+bpf_ctl_ban_single(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, char *err, size_t errlen)
+{
+	if (bpf_ctl_is_host(p))
+		return true;
+	snprintf(err, errlen, "ban: bans are for single sources; block a prefix instead");
+	bpf_ctl_refused(c, -EINVAL);
+	return false;
+}
+
 int
 bpf_ctl_ban_add(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_t ttl_s, char *err,
 		size_t errlen)
 {
 	uint64_t until;
 
-	if (p->len != (p->family == AF_INET ? 32u : 128u)) {
-		snprintf(err, errlen, "ban: bans are for single sources; block a prefix instead");
-		bpf_ctl_refused(c, -EINVAL);
+	if (!bpf_ctl_ban_single(c, p, err, errlen))
 		return -EINVAL;
-	}
 	if (ttl_s == 0 || ttl_s > 365ULL * 86400) {
 		snprintf(err, errlen, "ban: --ttl must be 1 s to 1 year (block a source for good)");
 		bpf_ctl_refused(c, -EINVAL);
@@ -545,11 +553,8 @@ int
 bpf_ctl_ban_set_until(struct bpf_ctl *c, const struct bpf_ctl_prefix *p, uint64_t until_ns,
 		      char *err, size_t errlen)
 {
-	if (p->len != (p->family == AF_INET ? 32u : 128u)) {
-		snprintf(err, errlen, "ban: bans are for single sources; block a prefix instead");
-		bpf_ctl_refused(c, -EINVAL);
+	if (!bpf_ctl_ban_single(c, p, err, errlen))
 		return -EINVAL;
-	}
 	return bpf_ctl_write(c, BPF_CTL_BAN, p, &until_ns, BPF_ANY, err, errlen);
 }
 

@@ -230,6 +230,11 @@ dp_ctl_stats(struct dp *dp)
 		json_object_set_new(o, "xdp", dp_ctl_counters_json(xdp, 1));
 	if (dp->sf)
 		json_object_set_new(o, "src_filter", dp_ctl_src_filter_json(dp->sf));
+	if (dp->lb)
+		json_object_set_new(o, "lb", json_pack("{s:I, s:I, s:I}",
+			"version", (json_int_t)dp->lb->version,
+			"reloads", (json_int_t)dp->reloads,
+			"reloads_refused", (json_int_t)dp->reloads_refused));
 	json_object_set_new(o, "ctl_errors", json_integer((json_int_t)dp_ctl_errors));
 	return o;
 }

@@ -122,8 +122,23 @@ main_same_vips(const struct lb_conf *a, const struct lb_conf *b)
  * Established flows keep their backends (their entries do not point into the tables).
  * Context: control thread (dp->reload: the control socket's "reload", SIGHUP).
  */
+static int main_lb_reload_once(struct dp *dp, char *err, size_t errlen);
+
+/* Every reload counted, refusals too (the running tables stay). */
 static int
 main_lb_reload(struct dp *dp, char *err, size_t errlen)
+{
+	int rc = main_lb_reload_once(dp, err, errlen);
+
+	if (rc)
+		dp->reloads_refused++;
+	else
+		dp->reloads++;
+	return rc;
+}
+
+static int
+main_lb_reload_once(struct dp *dp, char *err, size_t errlen)
 {
 	struct lb_conf c;
 	struct lb *fresh, *old;

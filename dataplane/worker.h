@@ -57,6 +57,7 @@ struct dp {
 	struct neigh_table *neigh;      /* backends' link-layer addresses (with lb) */
 	uint32_t ct_max;                /* connections per worker */
 	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* control thread */
+	uint64_t reloads, reloads_refused;      /* control thread */
 	struct rte_mempool *pool;       /* for frames the dataplane sends on its own (ARP) */
 	volatile int quit;
 };

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 28
+require_root 29
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -147,6 +147,8 @@ msg=$(reload | jq -r '.error // "accepted"')
 said=no; grep -q "needs a restart" <<<"$msg" && said=yes
 check_eq "adding a service address says it needs a restart for now" yes "$said"
 sed -i 's/198.18.0.101:53/198.18.0.100:53/' "$CONF"      # back to what is running
+check_eq "both refusals counted (stats: lb.reloads_refused)" 2 \
+	"$(dp_query /run/sluice/dataplane.sock '{"cmd":"stats"}' | jq '.lb.reloads_refused')"
 
 # Bulk TCP through fnat: iperf3 for 3 s, and 8 MB whose SHA-256 must come back intact
 # (every segment's addresses, ports and checksums rewritten both ways). Services on new
