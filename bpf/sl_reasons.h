@@ -73,7 +73,13 @@
 	_(LB_NO_CONN,       "lb_no_conn",          SL_KIND_DROP)                \
 	_(LB_CT_FULL,       "lb_ct_full",          SL_KIND_DROP)                \
 	_(LB_PORTS_EXHAUSTED, "lb_ports_exhausted", SL_KIND_DROP)               \
-	_(LB_NO_SOURCE_ADDR, "lb_no_source_address", SL_KIND_DROP)
+	_(LB_NO_SOURCE_ADDR, "lb_no_source_address", SL_KIND_DROP)               \
+	_(LB_STATELESS,     "lb_stateless",        SL_KIND_EVENT)               \
+	_(LB_MSS_CLAMPED,   "lb_mss_clamped",      SL_KIND_EVENT)               \
+	_(LB_FRAG_NEEDED_SENT, "lb_icmp_frag_needed_sent", SL_KIND_EVENT)       \
+	_(LB_TOO_BIG,       "lb_too_big",          SL_KIND_DROP)                \
+	_(LB_NO_HEADROOM,   "lb_no_headroom",      SL_KIND_DROP)                \
+	_(LB_ICMP_ERROR,    "lb_icmp_error_forwarded", SL_KIND_EVENT)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

@@ -217,6 +217,10 @@ ct_tcp_next(struct ct_entry *e, enum ct_dir dir, uint8_t f)
 	case CT_TCP_SYN_SENT:
 		if (dir == CT_DIR_REPLY && (f & RTE_TCP_SYN_FLAG) && (f & RTE_TCP_ACK_FLAG))
 			return CT_TCP_SYN_RECV;
+		/* One-way: the client's ACK after its SYN is all there is to see of the
+		 * handshake (IPVS's input-only table does the same). */
+		if (e->oneway && !(f & RTE_TCP_SYN_FLAG) && (f & RTE_TCP_ACK_FLAG))
+			return CT_TCP_ESTABLISHED;
 		return s;
 	case CT_TCP_SYN_RECV:
 		if (dir == CT_DIR_ORIG && !(f & RTE_TCP_SYN_FLAG) && (f & RTE_TCP_ACK_FLAG))

@@ -70,6 +70,9 @@ struct ct_entry {
 	uint16_t flags;         /* caller's */
 	uint16_t peer_port;     /* caller's: the port the client's packets came in on */
 	uint8_t peer_mac[6];    /* caller's: the client side's next hop */
+	uint8_t oneway;         /* only the client's side passes here (direct server return):
+				 * the state follows what that side alone shows */
+	uint16_t mss;           /* caller's: MSS clamp for the flow's SYNs, 0: none */
 	uint64_t pkts[2];
 };
 

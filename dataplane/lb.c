@@ -27,11 +27,6 @@ lb_supported(const struct lb_conf_service *s, char *err, size_t errlen)
 			 "this dataplane yet", a, s->line);
 		return -ENOTSUP;
 	}
-	if (s->mode != LB_MODE_FNAT) {
-		snprintf(err, errlen, "service %s (line %d): mode %s is not implemented in this "
-			 "dataplane yet (fnat is)", a, s->line, lb_mode_name(s->mode));
-		return -ENOTSUP;
-	}
 	return 0;
 }
 
@@ -181,6 +176,7 @@ lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 		s->port = rte_cpu_to_be_16(cs->vip.port);
 		s->pool = cs->pool;
 		s->sticky_ttl_s = cs->sticky_ttl_s;
+		s->mss = cs->mss;
 		memset(&k, 0, sizeof(k));
 		k.proto = s->proto;
 		k.family = 4;

@@ -10,9 +10,9 @@
  * cursors and its fnat port cursor.
  *
  * What runs today, and what is refused at start rather than pretended: IPv4 services in
- * fnat mode with every policy (rr, wrr, sticky, source-hash, maglev, least-conn,
- * least-latency, random-p2c). IPv6 services, dsr and dsr-ipip are parsed and checked
- * (lb_conf) but the dataplane says they are not implemented yet and exits.
+ * fnat, dsr and dsr-ipip modes with every policy (rr, wrr, sticky, source-hash, maglev,
+ * least-conn, least-latency, random-p2c). IPv6 services are parsed and checked (lb_conf)
+ * but the dataplane says they are not forwarded yet and exits.
  * A configuration change builds a new version of the tables beside the running one and
  * publishes it by pointer swap; the old one is freed once every worker has passed a
  * quiescent state (rte_rcu_qsbr). Established flows keep their backend: a flow's entry
@@ -67,6 +67,7 @@ struct lb_service {
 	uint16_t port;          /* network order; 0: any */
 	uint32_t pool;
 	uint32_t sticky_ttl_s;
+	uint16_t mss;           /* clamp SYNs' MSS option to this; 0: no */
 };
 
 struct lb_svc_key {
@@ -89,6 +90,8 @@ struct lb {
 
 #define LB_STICKY_MAX     65536          /* client affinities per worker */
 #define LB_CT_ACTIVE      0x0001u        /* ct_entry.flags: counted in its backend's conns */
+#define LB_CT_DSR         0x0002u        /* ct_entry.flags: dsr, the client's side only */
+#define LB_CT_IPIP        0x0004u        /* ct_entry.flags: dsr-ipip */
 #define LB_LATENCY_TAU_NS (10ULL * 1000 * 1000 * 1000)  /* peak-EWMA decay (Finagle's) */
 
 /* A client's affinity to a backend under policy sticky. */

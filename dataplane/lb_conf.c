@@ -321,7 +321,7 @@ static int
 lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 {
 	yaml_node_pair_t *pr;
-	yaml_node_t *pool_node = NULL, *ttl_node = NULL;
+	yaml_node_t *pool_node = NULL, *ttl_node = NULL, *mss_node = NULL;
 	const char *pool = NULL;
 	int rc = 0, have_vip = 0;
 
@@ -383,9 +383,18 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 				return rc;
 			s->sticky_ttl_s = (uint32_t)u;
 			ttl_node = v;
+		} else if (strcmp(key, "mss") == 0) {
+			if ((rc = lc_uint(p, v, "mss", 65535, &u)) != 0)
+				return rc;
+			/* RFC 879's 536 is what every IPv4 host must take; below it the clamp
+			 * would break hosts rather than fit a tunnel. */
+			if (u < 536)
+				return lc_fail(p, v, "mss %lu: want 536 or more", u);
+			s->mss = (uint16_t)u;
+			mss_node = v;
 		} else {
 			return lc_fail(p, k, "service: unknown key '%.32s' (vip, pool, policy, mode, "
-				       "sticky_ttl)", key);
+				       "sticky_ttl, mss)", key);
 		}
 	}
 	if (!have_vip)
@@ -399,6 +408,8 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 			return lc_fail(p, pool_node, "service: pool '%.32s' is not defined", pool);
 		s->pool = (uint32_t)i;
 	}
+	if (mss_node && s->proto != IPPROTO_TCP)
+		return lc_fail(p, mss_node, "mss is for TCP services only");
 	if (ttl_node && s->policy != LB_POLICY_STICKY)
 		return lc_fail(p, ttl_node, "sticky_ttl is for policy sticky only");
 	if (s->policy == LB_POLICY_STICKY && !s->sticky_ttl_s)
@@ -447,7 +458,24 @@ lc_check(struct lc *p)
 					 s->line, s->vip.family == AF_INET ? 4 : 6);
 				return -EINVAL;
 			}
-			if (!b->addr.port && !s->vip.port) {
+			if (s->mode != LB_MODE_FNAT && b->addr.family != s->vip.family) {
+				lb_addr_format(&b->addr, a, sizeof(a));
+				snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s is IPv%d, the "
+					 "service at line %d is IPv%d (%s carries the client's packet "
+					 "unchanged)", p->name, b->line, pool->name, a,
+					 b->addr.family == AF_INET ? 4 : 6, s->line,
+					 s->vip.family == AF_INET ? 4 : 6, lb_mode_name(s->mode));
+				return -EINVAL;
+			}
+			if (s->mode != LB_MODE_FNAT && b->addr.port && b->addr.port != s->vip.port) {
+				lb_addr_format(&b->addr, a, sizeof(a));
+				snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s: the service at "
+					 "line %d is %s, which does not translate ports: give the "
+					 "backend the service's port or none", p->name, b->line,
+					 pool->name, a, s->line, lb_mode_name(s->mode));
+				return -EINVAL;
+			}
+			if (!b->addr.port && !s->vip.port && s->mode == LB_MODE_FNAT) {
 				lb_addr_format(&b->addr, a, sizeof(a));
 				snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s has no port and "
 					 "the service at line %d takes any port: give it one",

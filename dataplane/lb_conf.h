@@ -22,6 +22,7 @@
  *                                   # least-latency random-p2c
  *       mode: fnat                  # fnat dsr dsr-ipip
  *       sticky_ttl: 300             # seconds, sticky only
+ *       mss: 1440                   # optional: clamp the MSS of the flow's SYNs
  *
  * Context: control side (may allocate, read files).
  */
@@ -92,6 +93,7 @@ struct lb_conf_service {
 	uint8_t policy;         /* enum lb_policy */
 	uint8_t mode;           /* enum lb_mode */
 	uint32_t sticky_ttl_s;
+	uint16_t mss;           /* clamp TCP MSS options of the flow's SYNs to this; 0: no */
 	int line;
 };
 

@@ -330,16 +330,187 @@ lb_tcp_flags(const struct rte_mbuf *m, const struct pkt_meta *meta)
 	return rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, meta->l4_off)->tcp_flags;
 }
 
+/*
+ * Lowers the MSS option of a TCP SYN (or SYN-ACK) to mss, the checksum updated; options
+ * are walked as RFC 9293 lays them out and a malformed list is left alone. Returns 1 if
+ * the option was lowered.
+ */
+static inline int
+lb_mss_clamp(struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t mss)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, meta->l4_off);
+	uint32_t hl = (uint32_t)(th->data_off >> 4) * 4u, i = sizeof(*th);
+	uint8_t *o = (uint8_t *)th;
+
+	if (!(th->tcp_flags & RTE_TCP_SYN_FLAG) || hl < i ||
+	    meta->l4_off + hl > rte_pktmbuf_data_len(m))
+		return 0;
+	while (i < hl && o[i] != 0) {                   /* 0: end of the list */
+		uint16_t old, new_;
+
+		if (o[i] == 1) {                        /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || o[i + 1] < 2 || i + o[i + 1] > hl)
+			return 0;
+		if (o[i] != 2 || o[i + 1] != 4) {
+			i += o[i + 1];
+			continue;
+		}
+		memcpy(&old, o + i + 2, 2);
+		if (rte_be_to_cpu_16(old) <= mss)
+			return 0;
+		new_ = rte_cpu_to_be_16(mss);
+		memcpy(o + i + 2, &new_, 2);
+		/* The checksum sums 16-bit words from the header's start: a value at an odd
+		 * offset straddles two of them and counts byte-swapped. */
+		if ((i + 2) & 1)
+			th->cksum = csum_update16(th->cksum, rte_bswap16(old), rte_bswap16(new_));
+		else
+			th->cksum = csum_update16(th->cksum, old, new_);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Turns the client's oversized packet into ICMP "fragmentation needed" (RFC 792, with the
+ * next-hop MTU of RFC 1191) back to the client, from the address of the port it came in
+ * on, as a router on the path would: the client lowers its path MTU to the VIP and sends
+ * again. Returns the event, *out_pi the arrival port.
+ */
+static __rte_noinline int
+lb_frag_needed(struct dp *dp, struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t in_pi,
+	       uint16_t mtu, uint16_t *out_pi)
+{
+	const struct local_port *lp = &dp->ports[in_pi].local;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	uint32_t quote = (uint32_t)(ip->version_ihl & 0xf) * 4u + 8u, len;
+	uint8_t q[60 + 8], *icmp;
+	uint32_t client = ip->src_addr;
+	struct rte_ether_addr a;
+
+	if (!lp->nb_v4 || m->nb_segs != 1 || meta->l3_off + quote > rte_pktmbuf_data_len(m))
+		return SL_CNT_LB_TOO_BIG;
+	memcpy(q, ip, quote);
+	rte_ether_addr_copy(&eth->src_addr, &a);
+	rte_ether_addr_copy(&a, &eth->dst_addr);
+	rte_ether_addr_copy(&lp->mac, &eth->src_addr);
+	len = sizeof(*ip) + 8 + quote;
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0xc0;                     /* internetwork control */
+	ip->total_length = rte_cpu_to_be_16((uint16_t)len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = lp->v4[0];
+	ip->dst_addr = client;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp = (uint8_t *)(ip + 1);
+	memset(icmp, 0, 8);
+	icmp[0] = 3;                                    /* destination unreachable */
+	icmp[1] = 4;                                    /* fragmentation needed and DF set */
+	icmp[6] = (uint8_t)(mtu >> 8);
+	icmp[7] = (uint8_t)mtu;
+	memcpy(icmp + 8, q, quote);
+	{
+		uint16_t ck = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
+
+		memcpy(icmp + 2, &ck, 2);
+	}
+	m->data_len = (uint16_t)(meta->l3_off + len);
+	m->pkt_len = m->data_len;
+	*out_pi = in_pi;
+	return SL_CNT_LB_FRAG_NEEDED_SENT;
+}
+
+/*
+ * dsr-ipip: the client's packet inside an IPv4 header from the backend-side port's
+ * address to the backend (RFC 2003), the way Katran and IPVS's tunnel mode send it; the
+ * backend decapsulates (its ipip tunnel, or bpf/sluice_decap's tc program) and answers
+ * the client directly from the VIP on its loopback. The outer header copies the inner's
+ * DF bit, TOS and ID. A packet that no longer fits the port's MTU gets the client an
+ * ICMP "fragmentation needed" if it said DF, and is counted lb_too_big otherwise.
+ */
+static inline int
+lb_ipip_encap(struct dp *dp, uint32_t baddr, uint16_t pi, struct rte_mbuf *m,
+	      const struct pkt_meta *meta, uint16_t in_pi, uint16_t *out_pi)
+{
+	const struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								 meta->l3_off);
+	const struct local_port *lp = &dp->ports[pi].local;
+	uint16_t ilen = rte_be_to_cpu_16(in->total_length);
+	uint16_t df = in->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	uint8_t tos = in->type_of_service;
+	rte_be16_t id = in->packet_id;
+	struct rte_ipv4_hdr *out;
+	uint8_t *p;
+
+	if ((uint32_t)ilen + sizeof(*out) > dp->ports[pi].mtu) {
+		if (df)
+			return lb_frag_needed(dp, m, meta, in_pi,
+					      (uint16_t)(dp->ports[pi].mtu - sizeof(*out)), out_pi);
+		return SL_CNT_LB_TOO_BIG;
+	}
+	if (!lp->nb_v4)
+		return SL_CNT_LB_NO_SOURCE_ADDR;
+	p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*out));
+	if (unlikely(!p))
+		return SL_CNT_LB_NO_HEADROOM;
+	memmove(p, p + sizeof(*out), meta->l3_off);    /* the link header, tags and all */
+	out = (struct rte_ipv4_hdr *)(p + meta->l3_off);
+	out->version_ihl = 0x45;
+	out->type_of_service = tos;
+	out->total_length = rte_cpu_to_be_16((uint16_t)(ilen + sizeof(*out)));
+	out->packet_id = id;
+	out->fragment_offset = df;
+	out->time_to_live = 64;
+	out->next_proto_id = IPPROTO_IPIP;
+	out->src_addr = lp->v4[0];
+	out->dst_addr = baddr;
+	out->hdr_checksum = 0;
+	out->hdr_checksum = rte_ipv4_cksum(out);
+	*out_pi = pi;
+	return SL_CNT_LB_FORWARD;
+}
+
+/* dsr and dsr-ipip: the client's packet on to the backend known by its neighbour entry,
+ * its IP header untouched (dsr) or inside another (dsr-ipip). */
+static inline int
+lb_dsr_xmit(struct dp *dp, const struct lb *lb, uint32_t neigh, uint16_t flags,
+	    struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t in_pi, uint16_t *out_pi)
+{
+	struct rte_ether_addr mac;
+	uint16_t pi;
+	int rc;
+
+	if (!neigh_get(lb->neigh, neigh, &mac, &pi))
+		return SL_CNT_LB_NEIGH_UNRESOLVED;
+	if (flags & LB_CT_IPIP) {
+		rc = lb_ipip_encap(dp, lb->neigh->e[neigh].addr, pi, m, meta, in_pi, out_pi);
+		if (rc != SL_CNT_LB_FORWARD)
+			return rc;
+	}
+	lb_eth(m, &dp->ports[pi].local.mac, mac.addr_bytes);
+	*out_pi = pi;
+	return SL_CNT_LB_FORWARD;
+}
+
 /* The flow's next packet in direction d: rewrite and choose the port. */
 static inline int
 lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d,
-	  struct rte_mbuf *m, const struct pkt_meta *meta, uint64_t now_tsc, uint16_t *out_pi)
+	  struct rte_mbuf *m, const struct pkt_meta *meta, uint64_t now_tsc, uint16_t in_pi,
+	  uint16_t *out_pi, uint64_t *cnt)
 {
 	const struct lb *lb = lb_get(dp);
-	uint8_t before = e->state;
+	uint8_t before = e->state, f = lb_tcp_flags(m, meta);
 	uint32_t a, b;
 
-	ct_update(lw->ct, e, d, lb_tcp_flags(m, meta), now_tsc);
+	ct_update(lw->ct, e, d, f, now_tsc);
+	if (unlikely(e->mss && (f & RTE_TCP_SYN_FLAG)) && lb_mss_clamp(m, meta, e->mss))
+		cnt[SL_CNT_LB_MSS_CLAMPED]++;
 	/* A closing flow no longer loads its backend (least-conn, p2c), as IPVS weighs
 	 * inactive connections next to nothing. */
 	if ((e->flags & LB_CT_ACTIVE) && e->state >= CT_TCP_FIN_WAIT && e->state <= CT_TCP_CLOSE) {
@@ -350,6 +521,8 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 	if (before == CT_TCP_SYN_SENT && e->state == CT_TCP_SYN_RECV)
 		lb_pewma_observe(&lw->lat[e->backend], lb_tsc_ns(now_tsc - e->created_tsc),
 				 lb_tsc_ns(now_tsc), LB_LATENCY_TAU_NS);
+	if (e->flags & LB_CT_DSR)       /* only the client's side is ever seen */
+		return lb_dsr_xmit(dp, lb, e->backend, e->flags, m, meta, in_pi, out_pi);
 	if (d == CT_DIR_ORIG) {
 		const struct ct_key *r = &e->key[CT_DIR_REPLY];
 		struct rte_ether_addr mac;
@@ -374,6 +547,145 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 		*out_pi = e->peer_port;
 		return SL_CNT_LB_REPLY;
 	}
+}
+
+/*
+ * The packet an ICMPv4 error quotes (destination unreachable — fragmentation needed among
+ * them —, time exceeded, parameter problem), if it is the start of a TCP or UDP packet:
+ * its tuple into *in as it was sent, with the offsets of the quote. 0 otherwise. The
+ * quote's owner is its flow's owner (DESIGN.md section 2), which is where the error must
+ * be handled. Context: any.
+ */
+static inline int
+lb_icmp_inner4(const struct rte_mbuf *m, const struct pkt_meta *meta, struct pkt_meta *in)
+{
+	const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(icmp + 8);
+	uint32_t ihl;
+	const uint16_t *ports;
+
+	if (meta->l3 != PKT_L3_IPV4 || meta->l4_proto != IPPROTO_ICMP ||
+	    (meta->flags & PKT_F_FRAG) || (icmp[0] != 3 && icmp[0] != 11 && icmp[0] != 12) ||
+	    meta->l4_len < 8 + sizeof(*ip) + 8)
+		return 0;
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4u;
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || 8 + ihl + 8 > meta->l4_len ||
+	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) ||
+	    (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)))
+		return 0;
+	ports = (const uint16_t *)((const uint8_t *)ip + ihl);
+	memset(in, 0, sizeof(*in));
+	in->l3 = PKT_L3_IPV4;
+	in->l4_proto = ip->next_proto_id;
+	in->l3_off = (uint16_t)(meta->l4_off + 8);
+	in->l4_off = (uint16_t)(in->l3_off + ihl);
+	in->l4_len = (uint16_t)(meta->l4_len - 8 - ihl);
+	in->addr.v4.src = ip->src_addr;
+	in->addr.v4.dst = ip->dst_addr;
+	in->sport = ports[0];
+	in->dport = ports[1];
+	return 1;
+}
+
+/*
+ * Translates an ICMP error that travels with a flow: the outer destination and, if the
+ * error came from the flow's far end itself, the outer source; the quoted packet's
+ * addresses and ports (and its own checksums, where the quote holds them) as the
+ * translated flow had them, so the receiver recognises its packet; the ICMP checksum
+ * recomputed over the message (errors are small).
+ */
+static inline void
+lb_icmp_translate4(struct rte_mbuf *m, const struct pkt_meta *meta, const struct pkt_meta *in,
+		   uint32_t from_peer, uint32_t nsrc_if_peer, uint32_t ndst,
+		   uint32_t qsrc, uint16_t qsport, uint32_t qdst, uint16_t qdport)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	struct rte_ipv4_hdr *q = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, in->l3_off);
+	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
+	uint16_t *qp = rte_pktmbuf_mtod_offset(m, uint16_t *, in->l4_off), ck;
+	uint16_t *qck = NULL;
+
+	if (ip->src_addr == from_peer) {
+		ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr, nsrc_if_peer);
+		ip->src_addr = nsrc_if_peer;
+	}
+	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr, ndst);
+	ip->dst_addr = ndst;
+	if (in->l4_proto == IPPROTO_UDP && qp[3] != 0)
+		qck = &qp[3];
+	else if (in->l4_proto == IPPROTO_TCP && in->l4_len >= 18)
+		qck = &qp[8];
+	if (qck) {
+		uint16_t old = *qck;
+
+		ck = csum_update32(old, q->src_addr, qsrc);
+		ck = csum_update32(ck, q->dst_addr, qdst);
+		ck = csum_update16(ck, qp[0], qsport);
+		ck = csum_update16(ck, qp[1], qdport);
+		*qck = in->l4_proto == IPPROTO_UDP ? csum_udp_fixup(old, ck) : ck;
+	}
+	q->hdr_checksum = csum_update32(q->hdr_checksum, q->src_addr, qsrc);
+	q->hdr_checksum = csum_update32(q->hdr_checksum, q->dst_addr, qdst);
+	q->src_addr = qsrc;
+	q->dst_addr = qdst;
+	qp[0] = qsport;
+	qp[1] = qdport;
+	icmp[2] = 0;
+	icmp[3] = 0;
+	ck = (uint16_t)~rte_raw_cksum(icmp, meta->l4_len);
+	memcpy(icmp + 2, &ck, 2);
+}
+
+/*
+ * An ICMPv4 error about one of our flows goes where the flow goes (DESIGN.md section 7):
+ * about a packet the client got from the VIP, to the flow's backend (a client's path
+ * MTU, for instance, is the backend's business); about a packet we sent a backend (fnat),
+ * to the client. A dsr flow's errors travel like its packets. Errors about flows we do
+ * not know are left to the appliance's own stack (SL_CNT_OK). Flow state is not touched.
+ */
+static __rte_noinline int
+lb_icmp_input(struct dp *dp, struct lb_worker *lw, struct rte_mbuf *m, uint16_t pi,
+	      const struct pkt_meta *meta, uint16_t *out_pi)
+{
+	const struct lb *lb = lb_get(dp);
+	struct rte_ether_addr mac;
+	struct pkt_meta in;
+	struct ct_entry *e;
+	struct ct_key k;
+	enum ct_dir d;
+	uint16_t npi;
+
+	if (!lb_icmp_inner4(m, meta, &in))
+		return SL_CNT_OK;
+	/* The quote is a packet of the flow sent towards the error's sender; the flow's
+	 * packets the other way carry its reverse. */
+	lb_ct_key4(&k, in.l4_proto, in.addr.v4.dst, in.addr.v4.src, in.dport, in.sport);
+	e = ct_lookup(lw->ct, &k, rte_rdtsc(), &d);
+	if (!e)
+		return SL_CNT_OK;
+	if (e->flags & LB_CT_DSR) {
+		int rc = lb_dsr_xmit(dp, lb, e->backend, e->flags, m, meta, pi, out_pi);
+
+		return rc == SL_CNT_LB_FORWARD ? SL_CNT_LB_ICMP_ERROR : rc;
+	}
+	if (d == CT_DIR_ORIG) {         /* about our reply to the client: to the backend */
+		const struct ct_key *o = &e->key[CT_DIR_ORIG], *r = &e->key[CT_DIR_REPLY];
+
+		if (!neigh_get(lb->neigh, e->backend, &mac, &npi))
+			return SL_CNT_LB_NEIGH_UNRESOLVED;
+		lb_icmp_translate4(m, meta, &in, o->src, r->dst, r->src,
+				   r->src, r->sport, r->dst, r->dport);
+		lb_eth(m, &dp->ports[npi].local.mac, mac.addr_bytes);
+		*out_pi = npi;
+	} else {                        /* about what we sent the backend: to the client */
+		const struct ct_key *o = &e->key[CT_DIR_ORIG], *r = &e->key[CT_DIR_REPLY];
+
+		lb_icmp_translate4(m, meta, &in, r->src, o->dst, o->src,
+				   o->src, o->sport, o->dst, o->dport);
+		lb_eth(m, &dp->ports[e->peer_port].local.mac, e->peer_mac);
+		*out_pi = e->peer_port;
+	}
+	return SL_CNT_LB_ICMP_ERROR;
 }
 
 /* A burst's connection-table lookups made ahead (lb_lookup_burst). */
@@ -436,6 +748,78 @@ lb_lookup_burst(struct lb_worker *lw, const struct pkt_meta *meta, const int *rc
 	}
 }
 
+/* The Maglev answer for the whole tuple, whatever the service's policy: what a packet
+ * without a table entry gets, the same on every worker and appliance. -1: no backend. */
+static inline int
+lb_pick_stateless(const struct lb *lb, const struct lb_service *s, const struct pkt_meta *m)
+{
+	const struct lb_pool *p = &lb->pools[s->pool];
+	uint16_t b = maglev_lookup(p->maglev, p->maglev_m,
+				   rte_jhash_3words(m->addr.v4.src, m->addr.v4.dst,
+						    (uint32_t)m->sport << 16 | m->dport,
+						    LB_HASH_SEED));
+
+	return b == MAGLEV_NONE ? -1 : b;
+}
+
+/*
+ * A packet of no known flow to a dsr or dsr-ipip service. Only the client's side passes
+ * here, so the entry holds one tuple and follows the client's flags alone. What the
+ * table cannot hold is forwarded by lb_pick_stateless and counted lb_stateless, as
+ * DESIGN.md section 7 asks: a full table (new flows) and a TCP segment of a flow the
+ * table does not know (one that began while the table was full, or on another appliance
+ * before an ECMP change — Katran's reason for consistent hashing). Such a flow keeps its
+ * backend while the pool does; rr-like policies cannot promise that without state.
+ */
+static __rte_noinline int
+lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
+	   const struct lb_service *s, struct rte_mbuf *m, uint16_t pi,
+	   const struct pkt_meta *meta, uint64_t now, uint16_t *out_pi, uint64_t *cnt)
+{
+	uint16_t flags = LB_CT_DSR | (s->mode == LB_MODE_DSR_IPIP ? LB_CT_IPIP : 0);
+	uint8_t f = lb_tcp_flags(m, meta);
+	const struct lb_backend *be;
+	struct ct_entry *e;
+	struct ct_key ok;
+	int b;
+
+	if (meta->l4_proto == IPPROTO_TCP &&
+	    (f & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG) {
+		b = lb_pick_stateless(lb, s, meta);
+		if (b < 0)
+			return SL_CNT_LB_NO_BACKEND;
+		cnt[SL_CNT_LB_STATELESS]++;
+		return lb_dsr_xmit(dp, lb, lb->pools[s->pool].b[b].neigh, flags, m, meta, pi,
+				   out_pi);
+	}
+	b = lb_pick(dp, lb, lw, widx, s, meta, now);
+	if (b < 0)
+		return SL_CNT_LB_NO_BACKEND;
+	be = &lb->pools[s->pool].b[b];
+	lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
+		   meta->dport);
+	e = ct_insert_new(lw->ct, &ok, &ok, meta->l4_proto, now);
+	if (!e) {
+		b = lb_pick_stateless(lb, s, meta);
+		if (b < 0)
+			return SL_CNT_LB_NO_BACKEND;
+		cnt[SL_CNT_LB_STATELESS]++;
+		if (s->mss && lb_mss_clamp(m, meta, s->mss))
+			cnt[SL_CNT_LB_MSS_CLAMPED]++;
+		return lb_dsr_xmit(dp, lb, lb->pools[s->pool].b[b].neigh, flags, m, meta, pi,
+				   out_pi);
+	}
+	cnt[SL_CNT_LB_NEW_FLOW]++;
+	e->service = (uint32_t)(s - lb->svc);
+	e->backend = be->neigh;
+	e->flags = LB_CT_ACTIVE | flags;
+	e->oneway = 1;
+	e->mss = s->mss;
+	lw->conns[be->neigh]++;
+	e->peer_port = pi;
+	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
+}
+
 static inline int
 lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf *m,
 	 uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt,
@@ -455,8 +839,11 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	void *data;
 	int b;
 
-	if (!lb_candidate(meta))
+	if (!lb_candidate(meta)) {
+		if (unlikely(meta->l4_proto == IPPROTO_ICMP))
+			return lb_icmp_input(dp, lw, m, pi, meta, out_pi);
 		return SL_CNT_OK;
+	}
 	lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
 		   meta->dport);
 	if (pre && pre->valid && pre->gen == lw->ct->gen) {
@@ -469,14 +856,16 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	}
 	/* A new SYN on the tuple of a finished flow (TIME_WAIT, reset) is a new connection:
 	 * it is scheduled afresh, as IPVS's conn_reuse_mode does, not sent to the old
-	 * backend, which may have left the pool. */
-	if (e && d == CT_DIR_ORIG && (e->state == CT_TCP_TIME_WAIT || e->state == CT_TCP_CLOSE) &&
+	 * backend, which may have left the pool. (A one-way flow shows only the client's
+	 * FIN: that is as finished as it gets.) */
+	if (e && d == CT_DIR_ORIG && (e->state == CT_TCP_TIME_WAIT || e->state == CT_TCP_CLOSE ||
+				      (e->oneway && e->state == CT_TCP_FIN_WAIT)) &&
 	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
 		ct_delete(lw->ct, e);
 		e = NULL;
 	}
 	if (e)
-		return lb_follow(dp, lw, e, d, m, meta, now, out_pi);
+		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
 	memset(&sk, 0, sizeof(sk));
 	sk.proto = meta->l4_proto;
 	sk.family = 4;
@@ -488,6 +877,8 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 			return SL_CNT_OK;
 	}
 	s = &lb->svc[(uintptr_t)data];
+	if (s->mode != LB_MODE_FNAT)
+		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
 	if (meta->l4_proto == IPPROTO_TCP &&
 	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
 	    RTE_TCP_SYN_FLAG)
@@ -517,11 +908,12 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	e->service = (uint32_t)(s - lb->svc);
 	e->backend = be->neigh;
 	e->flags = LB_CT_ACTIVE;
+	e->mss = s->mss;
 	lw->conns[be->neigh]++;
 	e->peer_port = pi;
 	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
 	       RTE_ETHER_ADDR_LEN);
-	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, out_pi);
+	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 
 #endif /* SL_LB_FP_H */

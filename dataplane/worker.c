@@ -47,6 +47,18 @@ worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
 					       w->txb[pi], m);
 }
 
+/* The worker that owns the packet's flow; for an ICMP error, the flow it quotes, whose
+ * table entry it needs (the balancer translates such errors). */
+static inline unsigned int
+worker_owner(const struct worker *w, const struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	struct pkt_meta in;
+
+	if (unlikely(meta->l4_proto == IPPROTO_ICMP) && w->dp->lb && lb_icmp_inner4(m, meta, &in))
+		return owner_of(&in, w->dp->nb_workers);
+	return owner_of(meta, w->dp->nb_workers);
+}
+
 /* A packet whose flow this worker owns: the balancer's, else the appliance's own. */
 static inline void
 worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta,
@@ -85,7 +97,7 @@ worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct 
 		return;
 	}
 	if (owner < 0)
-		owner = (int)owner_of(meta, w->dp->nb_workers);
+		owner = (int)worker_owner(w, m, meta);
 	if ((unsigned int)owner == w->idx) {
 		worker_owned(w, m, pi, meta, pre);
 		return;
@@ -158,7 +170,7 @@ worker_rx_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t p
 		for (i = 0; i < n; i++) {
 			owner[i] = rc[i] == SL_CNT_OK && (meta[i].l3 == PKT_L3_IPV4 ||
 							  meta[i].l3 == PKT_L3_IPV6) ?
-				   (int)owner_of(&meta[i], w->dp->nb_workers) : -1;
+				   (int)worker_owner(w, pkts[i], &meta[i]) : -1;
 			mine[i] = owner[i] == (int)w->idx;
 		}
 		lb_lookup_burst(w->lbw, meta, rc, mine, n, pre);

@@ -34,6 +34,7 @@ struct dp_port {
 	struct port port;
 	struct local_port local;
 	int src_filter;                 /* no XDP in front: run the source filter here */
+	uint16_t mtu;                   /* IP bytes a frame may carry (encapsulation checks) */
 };
 
 struct worker;

@@ -60,6 +60,19 @@ host_setup() {
 	in_ns "$ns" ethtool -K "$ifname" tx off tso off gso off >/dev/null 2>&1 || true
 }
 
+# Ready for direct server return, the way Linux real servers are (IPVS's DR, Katran): the
+# VIP on the loopback so the backend takes the client's packets (dsr) or their inner
+# packets (dsr-ipip) as its own and answers from the VIP; and it neither answers ARP for
+# the VIP nor uses it as a source in its own ARP, so the segment keeps finding the VIP at
+# the appliance. fnat does not need any of it and is not changed by it.
+dsr_ready() {
+	local ns=$1 ifname=$2
+	ip -n "$ns" addr add 198.18.0.100/32 dev lo
+	ip -n "$ns" -6 addr add 2001:db8::100/128 dev lo nodad
+	in_ns "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+		"net.ipv4.conf.$ifname.arp_ignore=1" "net.ipv4.conf.$ifname.arp_announce=2"
+}
+
 start_backend() {
 	local n=$1 dir=$RUN/be$1 ns=sl-be$1
 	mkdir -p "$dir/tmp"
@@ -79,8 +92,11 @@ http {
     server {
         listen 198.18.1.1$n:80 reuseport;
         listen [2001:db8:1::1$n]:80 reuseport;
+        listen 198.18.0.100:80 reuseport;
+        listen [2001:db8::100]:80 reuseport;
         default_type text/plain;
         location / { return 200 "be$n\n"; }
+        location = /who { return 200 "be$n \$remote_addr\n"; }
     }
 }
 NGINX
@@ -174,6 +190,7 @@ cmd_up() {
 	for n in 1 2 3; do
 		wire sl-be$n eth0 sw-be$n br-back
 		host_setup sl-be$n eth0 198.18.1.1$n/24 198.18.1.1 2001:db8:1::1$n/64 2001:db8:1::1
+		dsr_ready sl-be$n eth0
 		start_backend "$n"
 	done
 	echo "lab: topology up (namespaces: ${NAMESPACES[*]})"

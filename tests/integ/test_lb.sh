@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 29
+require_root 39
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -177,6 +177,99 @@ check_eq "8 MB through fnat arrive intact (SHA-256 from the backend)" "$want" "$
 kill "$IPERF_PID" "$SUM_PID" 2>/dev/null
 rm -f "$CONF.data"
 
+# ICMP errors travel with their flow: a UDP service whose backend port is closed. The
+# backend's "port unreachable" (about the packet we sent it) reaches the client
+# translated, quoting the client's own packet, so its connected socket sees the refusal.
+sed -i "/^services:/i\\  closed:\n    backends: [198.18.1.11:5353]" "$CONF"
+printf '  - vip: 198.18.0.100:5353/udp\n    pool: closed\n' >>"$CONF"
+reload >/dev/null
+ie0=$(dp_counter lb_icmp_error_forwarded)
+said=$($CL timeout 5 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect(("198.18.0.100", 5353))
+s.send(b"anyone?")
+try:
+    s.recv(100)
+    print("answered")
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("timeout")
+')
+check_eq "a closed backend port: the client's socket is refused (ICMP translated back: $(( $(dp_counter lb_icmp_error_forwarded) - ie0 )))" \
+	"refused yes" "$said $( (( $(dp_counter lb_icmp_error_forwarded) > ie0 )) && echo yes)"
+
+# Direct server return. The backends hold the VIP on their loopback (lab.sh, dsr_ready)
+# and answer the client straight from it. DSR needs the client's router on the backends'
+# segment: here the client itself gets a leg there (and a route on each backend), so
+# replies never pass the appliance. The service moves to dsr, then dsr-ipip, by reload.
+ip link add sw-dsr netns sl-sw type veth peer name dsr0 netns sl-client
+ip -n sl-sw link set sw-dsr master br-back up
+ip -n sl-client link set dsr0 up
+$CL sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.dsr0.rp_filter=0
+for n in 1 2 3; do ip -n sl-be$n route add 198.18.0.2/32 dev eth0; done
+web 198.18.1.11:80 198.18.1.12:80 198.18.1.13:80
+sed -i "0,/mode: fnat/s//mode: dsr/" "$CONF"
+rep0=$(dp_counter lb_reply)
+v=$(policy rr)
+check_eq "dsr, rr: nine connections, three per backend (reload: $v)" "be1:3 be2:3 be3:3 " \
+	"$(seqcurl 9 53001)"
+who=$($CL curl -s -m 3 http://198.18.0.100/who)
+check "dsr: the backend sees the client's own address ($who)" \
+	grep -qE '^be[123] 198\.18\.0\.2$' <<<"$who"
+wrk_out=$($CL wrk -t2 -c20 -d5s http://198.18.0.100/ 2>&1)
+reqs=$(awk '/requests in/ { print $1 }' <<<"$wrk_out")
+check_eq "dsr: wrk for 5 s, $reqs requests, no error" "0 yes" \
+	"$(grep -cE 'Socket errors|Non-2xx' <<<"$wrk_out") $( ((${reqs:-0} > 500)) && echo yes)"
+check_eq "dsr: no reply came back through the appliance" "$rep0" "$(dp_counter lb_reply)"
+
+# dsr-ipip: the lab kernel has no ipip module, so each backend runs bpf/'s tc program.
+DECAP=$SLUICE_BUILD/bpf/sluice_decap.o
+for n in 1 2 3; do
+	ip netns exec sl-be$n tc qdisc add dev eth0 clsact
+	ip netns exec sl-be$n tc filter add dev eth0 ingress bpf direct-action \
+		object-file "$DECAP" section tc
+done
+sed -i "0,/mode: dsr/s//mode: dsr-ipip/" "$CONF"
+v=$(reload | jq -r '.version // .error')
+check_eq "dsr-ipip, rr: nine connections, three per backend (reload: $v)" "be1:3 be2:3 be3:3 " \
+	"$(seqcurl 9 53101)"
+who=$($CL curl -s -m 3 http://198.18.0.100/who)
+check "dsr-ipip: the backend sees the client's own address ($who)" \
+	grep -qE '^be[123] 198\.18\.0\.2$' <<<"$who"
+# 8 MB up to be1's SHA-256 service, now in dsr-ipip: full-sized segments no longer fit
+# once encapsulated, so the client is told (ICMP fragmentation needed), lowers its path
+# MTU to the VIP, and every byte arrives; the digest comes back directly.
+ip netns exec sl-be1 socat TCP-LISTEN:9000,bind=198.18.0.100,reuseaddr SYSTEM:'sha256sum' \
+	>/dev/null 2>&1 &
+SUM_PID=$!
+sed -i '/pool: sums/a\    mode: dsr-ipip' "$CONF"
+reload >/dev/null
+sleep 0.5
+fn0=$(dp_counter lb_icmp_frag_needed_sent)
+head -c 8388608 /dev/urandom >"$CONF.data"
+want=$(sha256sum <"$CONF.data" | awk '{ print $1 }')
+got=$($CL timeout 20 socat -t 10 - TCP:198.18.0.100:9000 <"$CONF.data" | awk '{ print $1 }')
+fn1=$(dp_counter lb_icmp_frag_needed_sent)
+check_eq "dsr-ipip: 8 MB arrive intact after the path MTU dance (ICMP sent: $((fn1 - fn0)))" \
+	"$want yes" "$got $( ((fn1 > fn0)) && echo yes)"
+kill "$SUM_PID" 2>/dev/null
+rm -f "$CONF.data"
+wrk_out=$($CL wrk -t2 -c20 -d5s http://198.18.0.100/ 2>&1)
+reqs=$(awk '/requests in/ { print $1 }' <<<"$wrk_out")
+check_eq "dsr-ipip: wrk for 5 s, $reqs requests, no error" "0 yes" \
+	"$(grep -cE 'Socket errors|Non-2xx' <<<"$wrk_out") $( ((${reqs:-0} > 500)) && echo yes)"
+check_eq "dsr-ipip: no reply came back through the appliance" "$rep0" "$(dp_counter lb_reply)"
+sed -i "0,/mode: dsr-ipip/s//mode: fnat/" "$CONF"
+reload >/dev/null
+for n in 1 2 3; do
+	ip -n sl-be$n route del 198.18.0.2/32 dev eth0
+	ip netns exec sl-be$n tc qdisc del dev eth0 clsact
+done
+ip -n sl-sw link del sw-dsr
+
 # A bad config never starts the dataplane, and says where.
 BAD=$(mktemp /tmp/sl-bad-conf.XXXXXX)
 printf 'pools:\n  web:\n    backends: [198.18.1.11:80]\nservices:\n  - vip: 198.18.0.100:80/tcp\n    pool: wbe\n' >"$BAD"
@@ -186,10 +279,10 @@ rc=$?
 said=no
 grep -qF "$BAD:6: service: pool 'wbe' is not defined" <<<"$out" && said=yes
 check_eq "a config naming an unknown pool is refused with file:line (exit $rc)" "2 yes" "$rc $said"
-printf 'pools:\n  web:\n    backends: [198.18.1.11:80]\nservices:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    mode: dsr\n' >"$BAD"
+printf 'pools:\n  web:\n    backends: ["[2001:db8:1::11]:80"]\nservices:\n  - vip: "[2001:db8::100]:80/tcp"\n    pool: web\n' >"$BAD"
 out=$(timeout 20 "$BIN" --no-pci --no-huge --no-shconf -l 0,1 -- --port t=null --config "$BAD" \
 	--no-src-filter --ctl none 2>&1)
 said=no
-grep -qF "mode dsr is not implemented in this dataplane yet" <<<"$out" && said=yes
-check_eq "a mode this dataplane does not forward yet is refused, not pretended" yes "$said"
+grep -qF "IPv6 services are not forwarded by this dataplane yet" <<<"$out" && said=yes
+check_eq "a service this dataplane does not forward yet is refused, not pretended" yes "$said"
 finish

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_lb_fwd: what the balancer's fast path (dataplane/lb_fp.h) does to a frame, byte
+ * for byte, in each forwarding mode: fnat (addresses and ports translated, checksums that
+ * equal a full recomputation), dsr (only the link header changes), dsr-ipip (an outer
+ * IPv4 header exactly as RFC 2003 wants it, the client's packet intact behind it), the
+ * ICMP "fragmentation needed" a client gets when its packet no longer fits the tunnel,
+ * the MSS clamp (also at an odd option offset), one-way tracking of dsr flows, and the
+ * stateless Maglev fallback when the connection table is full.
+ *
+ * Frames are built here, parsed by the dataplane's own parser (pkt_parse) and handed to
+ * lb_input as a worker would. Context: test process with EAL (--no-huge, no PCI): root.
+ */
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "lb.h"
+#include "lb_fp.h"
+#include "pkt_fp.h"
+#include "cunit_main.h"
+
+#define TF_CLIENT 0xc6120002u   /* 198.18.0.2 */
+#define TF_VIP    0xc6120064u   /* 198.18.0.100 */
+#define TF_FRONT  0xc6120001u   /* 198.18.0.1 */
+#define TF_BACK   0xc6120101u   /* 198.18.1.1 */
+#define TF_CT_MAX 64
+
+static struct dp tf_dp;
+static struct worker tf_w;
+static struct neigh_table *tf_neigh;
+static struct rte_mempool *tf_pool;
+static uint64_t tf_cnt[SL_CNT__MAX];
+static char err[512];
+
+static const uint8_t tf_mac_client[6] = { 0x02, 0xc1, 0, 0, 0, 2 };
+static const uint8_t tf_mac_front[6] = { 0x02, 0x5c, 0, 0, 0, 1 };
+static const uint8_t tf_mac_back[6] = { 0x02, 0x5c, 0, 0, 0, 2 };
+
+/* Tables for one service over be1..be3 in the given mode (and options). */
+static struct lb *
+tf_tables(const char *mode, const char *policy, const char *extra)
+{
+	static uint64_t version;
+	char text[1024];
+	struct lb_conf c;
+	struct lb *lb;
+	uint32_t i;
+
+	snprintf(text, sizeof(text),
+		 "pools:\n  web:\n    backends:\n"
+		 "      - address: 198.18.1.11:80\n"
+		 "      - address: 198.18.1.12:80\n"
+		 "      - address: 198.18.1.13:80\n"
+		 "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    policy: %s\n"
+		 "    mode: %s\n%s", policy, mode, extra);
+	if (lb_conf_parse("t.yaml", text, strlen(text), &c, err, sizeof(err)) != 0) {
+		printf("\n  %s", err);
+		return NULL;
+	}
+	lb = lb_build(&c, tf_neigh, ++version, 1, err, sizeof(err));
+	lb_conf_free(&c);
+	if (!lb) {
+		printf("\n  %s", err);
+		return NULL;
+	}
+	/* Every backend resolved on port 1, MAC 02:be:00:00:00:<last byte>. */
+	for (i = 0; i < tf_neigh->n; i++) {
+		uint8_t mac[8] = { 0x02, 0xbe, 0, 0, 0, 0, 0, 0 };
+		uint64_t w;
+
+		mac[5] = (uint8_t)(ntohl(tf_neigh->e[i].addr) & 0xff);
+		memcpy(&w, mac, sizeof(w));
+		tf_neigh->e[i].word = NEIGH_VALID | (uint64_t)1 << NEIGH_PORT_SHIFT | w;
+	}
+	lb_free(tf_dp.lb);
+	tf_dp.lb = lb;
+	/* A fresh connection table per case. */
+	lb_worker_free(tf_w.lbw);
+	tf_w.lbw = lb_worker_create(TF_CT_MAX, 0, SOCKET_ID_ANY, err, sizeof(err));
+	return tf_w.lbw ? lb : NULL;
+}
+
+struct tf_frame {
+	uint8_t b[2048];
+	uint32_t len;
+};
+
+/*
+ * Client -> VIP:80 TCP with flags, IPv4 DF if df, options opt (olen bytes, a multiple of
+ * 4) and payload bytes of 'x'; checksums complete.
+ */
+static void
+tf_tcp(struct tf_frame *f, uint16_t sport, uint8_t flags, int df, const uint8_t *opt,
+       uint32_t olen, uint32_t payload)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f->b;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	memset(f, 0, sizeof(*f));
+	memcpy(eth->dst_addr.addr_bytes, tf_mac_front, 6);
+	memcpy(eth->src_addr.addr_bytes, tf_mac_client, 6);
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0x28;
+	ip->total_length = htons((uint16_t)(sizeof(*ip) + sizeof(*th) + olen + payload));
+	ip->packet_id = htons(0x1234);
+	ip->fragment_offset = df ? htons(RTE_IPV4_HDR_DF_FLAG) : 0;
+	ip->time_to_live = 63;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = htonl(TF_CLIENT);
+	ip->dst_addr = htonl(TF_VIP);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->src_port = htons(sport);
+	th->dst_port = htons(80);
+	th->sent_seq = htonl(1000);
+	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? htonl(5000) : 0;
+	th->data_off = (uint8_t)(((sizeof(*th) + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = htons(64240);
+	memcpy(th + 1, opt, olen);
+	memset((uint8_t *)(th + 1) + olen, 'x', payload);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	f->len = (uint32_t)(sizeof(*eth) + sizeof(*ip) + sizeof(*th) + olen + payload);
+}
+
+static const uint8_t tf_opt_mss1460[4] = { 2, 4, 0x05, 0xb4 };
+/* NOP, MSS at offset 21 (odd), then NOP padding to 8 bytes */
+static const uint8_t tf_opt_mss_odd[8] = { 1, 2, 4, 0x05, 0xb4, 1, 1, 1 };
+
+/* Runs frame f through lb_input on port 0: the verdict, the output in out. */
+static int
+tf_run(const struct tf_frame *f, struct tf_frame *out, uint16_t *out_pi)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tf_pool);
+	struct pkt_meta meta;
+	int rc;
+
+	CU_ASSERT_FATAL(m != NULL);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)f->len), f->b, f->len);
+	rc = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), f->len, &meta);
+	CU_ASSERT_EQUAL_FATAL(rc, SL_CNT_OK);
+	*out_pi = 0;
+	rc = lb_input(&tf_dp, tf_w.lbw, 0, m, 0, &meta, out_pi, tf_cnt, NULL);
+	out->len = rte_pktmbuf_data_len(m);
+	memcpy(out->b, rte_pktmbuf_mtod(m, const uint8_t *), out->len);
+	rte_pktmbuf_free(m);
+	return rc;
+}
+
+/* 1 if the IPv4 header at ip has a correct checksum. */
+static int
+tf_ip_ok(const struct rte_ipv4_hdr *ip)
+{
+	struct rte_ipv4_hdr c = *ip;
+
+	c.hdr_checksum = 0;
+	return rte_ipv4_cksum(&c) == ip->hdr_checksum;
+}
+
+/* 1 if the TCP checksum of the IPv4 packet at ip equals a full recomputation. */
+static int
+tf_tcp_ok(const struct rte_ipv4_hdr *ip)
+{
+	struct tf_frame copy;
+	struct rte_ipv4_hdr *c = (struct rte_ipv4_hdr *)copy.b;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(c + 1);
+	uint16_t want;
+
+	memcpy(copy.b, ip, ntohs(ip->total_length));
+	want = th->cksum;
+	th->cksum = 0;
+	return rte_ipv4_udptcp_cksum(c, th) == want;
+}
+
+static uint8_t tf_backend_of(const uint8_t *dst_mac) { return dst_mac[5]; }
+
+static void
+test_fnat_rewrites_with_full_checksums(void)
+{
+	struct tf_frame f, o;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+	uint16_t pi;
+
+	CU_ASSERT_FATAL(tf_tables("fnat", "rr", "") != NULL);
+	tf_tcp(&f, 40001, RTE_TCP_SYN_FLAG, 1, tf_opt_mss1460, 4, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(pi, 1);
+	ip = (const struct rte_ipv4_hdr *)(o.b + sizeof(struct rte_ether_hdr));
+	th = (const struct rte_tcp_hdr *)(ip + 1);
+	CU_ASSERT_EQUAL(ip->src_addr, htonl(TF_BACK));
+	CU_ASSERT_EQUAL(ntohl(ip->dst_addr) & 0xffffff00u, 0xc6120100u);
+	CU_ASSERT_EQUAL(th->dst_port, htons(80));
+	CU_ASSERT(ntohs(th->src_port) >= LB_LPORT_MIN);
+	CU_ASSERT(tf_ip_ok(ip));
+	CU_ASSERT(tf_tcp_ok(ip));
+	CU_ASSERT_EQUAL(memcmp(o.b + 6, tf_mac_back, 6), 0);
+}
+
+static void
+test_dsr_changes_only_the_link_header(void)
+{
+	struct tf_frame f, o;
+	uint16_t pi;
+	uint8_t be;
+
+	CU_ASSERT_FATAL(tf_tables("dsr", "maglev", "") != NULL);
+	tf_tcp(&f, 40002, RTE_TCP_SYN_FLAG, 1, tf_opt_mss1460, 4, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(pi, 1);
+	CU_ASSERT_EQUAL(o.len, f.len);
+	be = tf_backend_of(o.b);
+	CU_ASSERT(be >= 11 && be <= 13);
+	CU_ASSERT_EQUAL(memcmp(o.b + 6, tf_mac_back, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(o.b + 12, f.b + 12, f.len - 12), 0);     /* IP on: as sent */
+	/* The rest of the flow follows its entry to the same backend. */
+	tf_tcp(&f, 40002, RTE_TCP_ACK_FLAG, 1, NULL, 0, 100);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(tf_backend_of(o.b), be);
+	CU_ASSERT_EQUAL(tf_w.lbw->ct->used, 1);
+}
+
+static void
+test_dsr_flow_tracked_one_way(void)
+{
+	struct tf_frame f, o;
+	struct ct_entry *e;
+	struct ct_key k;
+	enum ct_dir d;
+	uint16_t pi;
+
+	CU_ASSERT_FATAL(tf_tables("dsr", "rr", "") != NULL);
+	tf_tcp(&f, 40003, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	lb_ct_key4(&k, IPPROTO_TCP, htonl(TF_CLIENT), htonl(TF_VIP), htons(40003), htons(80));
+	e = ct_lookup(tf_w.lbw->ct, &k, rte_rdtsc(), &d);
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT_EQUAL(e->state, CT_TCP_SYN_SENT);
+	tf_tcp(&f, 40003, RTE_TCP_ACK_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(e->state, CT_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(tf_w.lbw->conns[e->backend], 1);
+	tf_tcp(&f, 40003, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(e->state, CT_TCP_FIN_WAIT);
+	CU_ASSERT_EQUAL(tf_w.lbw->conns[e->backend], 0);
+	/* A new SYN on the finished tuple is a new connection (rescheduled: rr moves on). */
+	{
+		uint8_t first = tf_backend_of(o.b);
+
+		tf_tcp(&f, 40003, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+		CU_ASSERT_NOT_EQUAL(tf_backend_of(o.b), first);
+	}
+}
+
+static void
+test_dsr_ipip_outer_header(void)
+{
+	struct tf_frame f, o;
+	const struct rte_ipv4_hdr *out, *in;
+	uint16_t pi;
+
+	CU_ASSERT_FATAL(tf_tables("dsr-ipip", "maglev", "") != NULL);
+	tf_tcp(&f, 40004, RTE_TCP_SYN_FLAG, 1, tf_opt_mss1460, 4, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(pi, 1);
+	CU_ASSERT_EQUAL(o.len, f.len + 20);
+	CU_ASSERT_EQUAL(memcmp(o.b + 6, tf_mac_back, 6), 0);
+	CU_ASSERT_EQUAL(o.b[12], 0x08);
+	CU_ASSERT_EQUAL(o.b[13], 0x00);
+	out = (const struct rte_ipv4_hdr *)(o.b + 14);
+	CU_ASSERT_EQUAL(out->version_ihl, 0x45);
+	CU_ASSERT_EQUAL(out->type_of_service, 0x28);
+	CU_ASSERT_EQUAL(ntohs(out->total_length), f.len - 14 + 20);
+	CU_ASSERT_EQUAL(out->packet_id, htons(0x1234));
+	CU_ASSERT_EQUAL(out->fragment_offset, htons(RTE_IPV4_HDR_DF_FLAG));
+	CU_ASSERT_EQUAL(out->time_to_live, 64);
+	CU_ASSERT_EQUAL(out->next_proto_id, IPPROTO_IPIP);
+	CU_ASSERT_EQUAL(out->src_addr, htonl(TF_BACK));
+	CU_ASSERT_EQUAL(ntohl(out->dst_addr), 0xc6120100u | tf_backend_of(o.b));
+	CU_ASSERT(tf_ip_ok(out));
+	in = out + 1;
+	CU_ASSERT_EQUAL(memcmp(in, f.b + 14, f.len - 14), 0);          /* the client's, intact */
+}
+
+static void
+test_dsr_ipip_too_big(void)
+{
+	struct tf_frame f, o;
+	const struct rte_ipv4_hdr *ip;
+	const uint8_t *icmp;
+	uint16_t pi;
+
+	CU_ASSERT_FATAL(tf_tables("dsr-ipip", "maglev", "") != NULL);
+	/* A connection, then a full-sized segment with DF: too big for the tunnel. */
+	tf_tcp(&f, 40005, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 40005, RTE_TCP_ACK_FLAG, 1, NULL, 0, 1460);
+	CU_ASSERT_EQUAL(f.len, 1514);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FRAG_NEEDED_SENT);
+	CU_ASSERT_EQUAL(pi, 0);
+	CU_ASSERT_EQUAL(memcmp(o.b, tf_mac_client, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(o.b + 6, tf_mac_front, 6), 0);
+	ip = (const struct rte_ipv4_hdr *)(o.b + 14);
+	CU_ASSERT_EQUAL(o.len, 14 + 20 + 8 + 20 + 8);
+	CU_ASSERT_EQUAL(ntohs(ip->total_length), 20 + 8 + 20 + 8);
+	CU_ASSERT_EQUAL(ip->next_proto_id, IPPROTO_ICMP);
+	CU_ASSERT_EQUAL(ip->src_addr, htonl(TF_FRONT));
+	CU_ASSERT_EQUAL(ip->dst_addr, htonl(TF_CLIENT));
+	CU_ASSERT(tf_ip_ok(ip));
+	icmp = (const uint8_t *)(ip + 1);
+	CU_ASSERT_EQUAL(icmp[0], 3);
+	CU_ASSERT_EQUAL(icmp[1], 4);
+	CU_ASSERT_EQUAL(icmp[6] << 8 | icmp[7], 1480);
+	CU_ASSERT_EQUAL(rte_raw_cksum(icmp, 8 + 28), 0xffff);
+	CU_ASSERT_EQUAL(memcmp(icmp + 8, f.b + 14, 28), 0);     /* the client's header + 8 */
+	/* Without DF nobody can be told: counted. */
+	tf_tcp(&f, 40005, RTE_TCP_ACK_FLAG, 0, NULL, 0, 1460);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_TOO_BIG);
+	/* What fits goes. */
+	tf_tcp(&f, 40005, RTE_TCP_ACK_FLAG, 1, NULL, 0, 1440);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(o.len, 1514);
+}
+
+static void
+test_mss_clamp(void)
+{
+	static const uint8_t *const opts[] = { tf_opt_mss1460, tf_opt_mss_odd };
+	static const uint32_t olen[] = { 4, 8 }, at[] = { 2, 3 };
+	struct tf_frame f, o;
+	unsigned int i;
+	uint16_t pi;
+
+	for (i = 0; i < 2; i++) {
+		const struct rte_ipv4_hdr *ip;
+		const uint8_t *opt;
+
+		CU_ASSERT_FATAL(tf_tables("fnat", "rr", "    mss: 1400\n") != NULL);
+		tf_tcp(&f, (uint16_t)(40010 + i), RTE_TCP_SYN_FLAG, 1, opts[i], olen[i], 0);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+		ip = (const struct rte_ipv4_hdr *)(o.b + 14);
+		opt = (const uint8_t *)(ip + 1) + sizeof(struct rte_tcp_hdr);
+		CU_ASSERT_EQUAL(opt[at[i]] << 8 | opt[at[i] + 1], 1400);
+		CU_ASSERT(tf_tcp_ok(ip));
+	}
+	CU_ASSERT_EQUAL(tf_cnt[SL_CNT_LB_MSS_CLAMPED], 2);
+	/* Below the clamp: untouched. */
+	CU_ASSERT_FATAL(tf_tables("fnat", "rr", "    mss: 1460\n") != NULL);
+	tf_tcp(&f, 40020, RTE_TCP_SYN_FLAG, 1, tf_opt_mss1460, 4, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(o.b[14 + 20 + 20 + 2] << 8 | o.b[14 + 20 + 20 + 3], 1460);
+	CU_ASSERT_EQUAL(tf_cnt[SL_CNT_LB_MSS_CLAMPED], 2);
+}
+
+static void
+test_full_table_falls_back_to_maglev(void)
+{
+	struct tf_frame f, o;
+	uint16_t pi, port;
+	uint64_t stateless = tf_cnt[SL_CNT_LB_STATELESS];
+	const struct lb *lb;
+
+	CU_ASSERT_FATAL((lb = tf_tables("dsr", "rr", "")) != NULL);
+	for (port = 1; port <= TF_CT_MAX; port++) {
+		tf_tcp(&f, port, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	}
+	CU_ASSERT_EQUAL(tf_w.lbw->ct->used, TF_CT_MAX);
+	CU_ASSERT_EQUAL(tf_cnt[SL_CNT_LB_STATELESS], stateless);
+	/* Full: new flows still go, each where Maglev says, and so do their later segments,
+	 * which no entry remembers. */
+	for (port = 1000; port < 1100; port++) {
+		struct pkt_meta meta;
+		uint8_t want;
+
+		tf_tcp(&f, port, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+		pkt_parse(f.b, f.len, &meta);
+		want = (uint8_t)(ntohl(lb->pools[0].b[lb_pick_stateless(lb, &lb->svc[0],
+									 &meta)].addr) & 0xff);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+		CU_ASSERT_EQUAL(tf_backend_of(o.b), want);
+		tf_tcp(&f, port, RTE_TCP_ACK_FLAG, 1, NULL, 0, 10);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+		CU_ASSERT_EQUAL(tf_backend_of(o.b), want);
+	}
+	CU_ASSERT_EQUAL(tf_cnt[SL_CNT_LB_STATELESS], stateless + 200);
+	CU_ASSERT_EQUAL(tf_w.lbw->ct->used, TF_CT_MAX);
+	/* fnat cannot forward without state (the reply needs the mapping): counted drop. */
+	CU_ASSERT_FATAL(tf_tables("fnat", "rr", "") != NULL);
+	for (port = 1; port <= TF_CT_MAX; port++) {
+		tf_tcp(&f, port, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	}
+	tf_tcp(&f, 2000, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_CT_FULL);
+}
+
+/*
+ * An ICMP error from outer_src to outer_dst quoting a whole TCP segment (header only,
+ * checksums valid) from qsrc:qsport to qdst:qdport.
+ */
+static void
+tf_icmp_err(struct tf_frame *f, uint32_t outer_src, uint32_t outer_dst, uint8_t type,
+	    uint8_t code, uint32_t qsrc, uint16_t qsport, uint32_t qdst, uint16_t qdport)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f->b;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	uint8_t *icmp = (uint8_t *)(ip + 1);
+	struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)(icmp + 8);
+	struct rte_tcp_hdr *qt = (struct rte_tcp_hdr *)(q + 1);
+	uint16_t ck;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(eth->dst_addr.addr_bytes, tf_mac_front, 6);
+	memcpy(eth->src_addr.addr_bytes, tf_mac_client, 6);
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+	q->version_ihl = 0x45;
+	q->total_length = htons(40);
+	q->time_to_live = 64;
+	q->fragment_offset = htons(RTE_IPV4_HDR_DF_FLAG);
+	q->next_proto_id = IPPROTO_TCP;
+	q->src_addr = htonl(qsrc);
+	q->dst_addr = htonl(qdst);
+	q->hdr_checksum = rte_ipv4_cksum(q);
+	qt->src_port = htons(qsport);
+	qt->dst_port = htons(qdport);
+	qt->sent_seq = htonl(777);
+	qt->data_off = 0x50;
+	qt->tcp_flags = RTE_TCP_ACK_FLAG;
+	qt->cksum = rte_ipv4_udptcp_cksum(q, qt);
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[6] = 1480 >> 8;
+	icmp[7] = 1480 & 0xff;
+	ck = (uint16_t)~rte_raw_cksum(icmp, 8 + 40);
+	memcpy(icmp + 2, &ck, 2);
+	ip->version_ihl = 0x45;
+	ip->total_length = htons(20 + 8 + 40);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = htonl(outer_src);
+	ip->dst_addr = htonl(outer_dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	f->len = 14 + 20 + 8 + 40;
+}
+
+/* Checks every checksum of a translated ICMP error and returns its quoted packet. */
+static const struct rte_ipv4_hdr *
+tf_icmp_check(const struct tf_frame *o)
+{
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(o->b + 14);
+	const uint8_t *icmp = (const uint8_t *)(ip + 1);
+	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(icmp + 8);
+
+	CU_ASSERT(tf_ip_ok(ip));
+	CU_ASSERT_EQUAL(rte_raw_cksum(icmp, 8 + 40), 0xffff);
+	CU_ASSERT(tf_ip_ok(q));
+	CU_ASSERT(tf_tcp_ok(q));
+	return q;
+}
+
+static void
+test_icmp_errors_follow_the_flow(void)
+{
+	struct tf_frame f, o;
+	const struct rte_ipv4_hdr *ip, *q;
+	const struct rte_tcp_hdr *qt;
+	uint32_t be, local;
+	uint16_t pi, lport;
+
+	CU_ASSERT_FATAL(tf_tables("fnat", "rr", "") != NULL);
+	tf_tcp(&f, 40030, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	ip = (const struct rte_ipv4_hdr *)(o.b + 14);
+	be = ntohl(ip->dst_addr);
+	local = ntohl(ip->src_addr);
+	lport = ntohs(((const struct rte_tcp_hdr *)(ip + 1))->src_port);
+
+	/* The client's host says our reply was too big: the backend must hear it, about
+	 * the packet it sent. */
+	tf_icmp_err(&f, TF_CLIENT, TF_VIP, 3, 4, TF_VIP, 80, TF_CLIENT, 40030);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_ICMP_ERROR);
+	CU_ASSERT_EQUAL(pi, 1);
+	ip = (const struct rte_ipv4_hdr *)(o.b + 14);
+	CU_ASSERT_EQUAL(ntohl(ip->src_addr), local);
+	CU_ASSERT_EQUAL(ntohl(ip->dst_addr), be);
+	CU_ASSERT_EQUAL(o.b[5], be & 0xff);                     /* the backend's MAC */
+	q = tf_icmp_check(&o);
+	qt = (const struct rte_tcp_hdr *)(q + 1);
+	CU_ASSERT_EQUAL(ntohl(q->src_addr), be);
+	CU_ASSERT_EQUAL(ntohs(qt->src_port), 80);
+	CU_ASSERT_EQUAL(ntohl(q->dst_addr), local);
+	CU_ASSERT_EQUAL(ntohs(qt->dst_port), lport);
+	CU_ASSERT_EQUAL(o.b[14 + 20 + 6] << 8 | o.b[14 + 20 + 7], 1480);
+
+	/* The backend refuses what we sent it: the client hears it from the VIP, about its
+	 * own packet. */
+	tf_icmp_err(&f, be, local, 3, 3, local, lport, be, 80);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_ICMP_ERROR);
+	CU_ASSERT_EQUAL(pi, 0);
+	CU_ASSERT_EQUAL(memcmp(o.b, tf_mac_client, 6), 0);
+	ip = (const struct rte_ipv4_hdr *)(o.b + 14);
+	CU_ASSERT_EQUAL(ntohl(ip->src_addr), TF_VIP);
+	CU_ASSERT_EQUAL(ntohl(ip->dst_addr), TF_CLIENT);
+	q = tf_icmp_check(&o);
+	qt = (const struct rte_tcp_hdr *)(q + 1);
+	CU_ASSERT_EQUAL(ntohl(q->src_addr), TF_CLIENT);
+	CU_ASSERT_EQUAL(ntohs(qt->src_port), 40030);
+	CU_ASSERT_EQUAL(ntohl(q->dst_addr), TF_VIP);
+	CU_ASSERT_EQUAL(ntohs(qt->dst_port), 80);
+
+	/* A router on the way (not the flow's end) keeps its own source address. */
+	tf_icmp_err(&f, 0xc6120005u, TF_VIP, 11, 0, TF_VIP, 80, TF_CLIENT, 40030);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_ICMP_ERROR);
+	ip = (const struct rte_ipv4_hdr *)(o.b + 14);
+	CU_ASSERT_EQUAL(ntohl(ip->src_addr), 0xc6120005u);
+	tf_icmp_check(&o);
+
+	/* About no flow of ours: the appliance's own business. */
+	tf_icmp_err(&f, TF_CLIENT, TF_VIP, 3, 4, TF_VIP, 80, TF_CLIENT, 40031);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_OK);
+
+	/* dsr: the error goes to the backend as the flow's packets do, unchanged. */
+	CU_ASSERT_FATAL(tf_tables("dsr", "rr", "") != NULL);
+	tf_tcp(&f, 40032, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	be = tf_backend_of(o.b);
+	tf_icmp_err(&f, TF_CLIENT, TF_VIP, 3, 4, TF_VIP, 80, TF_CLIENT, 40032);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_ICMP_ERROR);
+	CU_ASSERT_EQUAL(tf_backend_of(o.b), be);
+	CU_ASSERT_EQUAL(memcmp(o.b + 12, f.b + 12, f.len - 12), 0);
+}
+
+static void
+test_dsr_config_refusals(void)
+{
+	static const char *const bad[] = {
+		/* dsr does not translate ports */
+		"pools:\n  p:\n    backends:\n      - address: 198.18.1.11:8080\n"
+		"services:\n  - { vip: 198.18.0.100:80/tcp, pool: p, mode: dsr }\n",
+		/* nor families */
+		"pools:\n  p:\n    backends:\n      - address: \"[2001:db8:1::11]:80\"\n"
+		"services:\n  - { vip: 198.18.0.100:80/tcp, pool: p, mode: dsr-ipip }\n",
+		/* mss for UDP, and too small */
+		"pools:\n  p:\n    backends:\n      - address: 198.18.1.11:53\n"
+		"services:\n  - { vip: 198.18.0.100:53/udp, pool: p, mss: 1400 }\n",
+		"pools:\n  p:\n    backends:\n      - address: 198.18.1.11:80\n"
+		"services:\n  - { vip: 198.18.0.100:80/tcp, pool: p, mss: 100 }\n",
+	};
+	static const char *const why[] = { "does not translate ports", "carries the client",
+					   "TCP services only", "536 or more" };
+	struct lb_conf c;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(lb_conf_parse("t.yaml", bad[i], strlen(bad[i]), &c, err,
+					      sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, why[i]));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.yaml:"));
+	}
+}
+
+static int
+suite_init(void)
+{
+	char *argv[] = { "test_lb_fwd", "--no-pci", "--no-huge", "--no-shconf", "-m", "256",
+			 "--log-level=*:error", NULL };
+
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
+		return -1;
+	tf_pool = rte_pktmbuf_pool_create("tf_pool", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  SOCKET_ID_ANY);
+	tf_neigh = rte_zmalloc("neigh", sizeof(*tf_neigh), 0);
+	if (!tf_pool || !tf_neigh)
+		return -1;
+	tf_dp.nb_workers = 1;
+	tf_dp.neigh = tf_neigh;
+	tf_dp.nb_ports = 2;
+	memcpy(tf_dp.ports[0].local.mac.addr_bytes, tf_mac_front, 6);
+	tf_dp.ports[0].local.v4[0] = htonl(TF_FRONT);
+	tf_dp.ports[0].local.v4[1] = htonl(TF_VIP);
+	tf_dp.ports[0].local.nb_v4 = 2;
+	tf_dp.ports[0].mtu = 1500;
+	memcpy(tf_dp.ports[1].local.mac.addr_bytes, tf_mac_back, 6);
+	tf_dp.ports[1].local.v4[0] = htonl(TF_BACK);
+	tf_dp.ports[1].local.nb_v4 = 1;
+	tf_dp.ports[1].mtu = 1500;
+	tf_w.idx = 0;
+	tf_dp.workers[0] = &tf_w;
+	return 0;
+}
+
+static int
+suite_cleanup(void)
+{
+	lb_free(tf_dp.lb);
+	lb_worker_free(tf_w.lbw);
+	rte_free(tf_neigh);
+	rte_mempool_free(tf_pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_fnat_rewrites_with_full_checksums),
+	UNIT_TEST(test_dsr_changes_only_the_link_header),
+	UNIT_TEST(test_dsr_flow_tracked_one_way),
+	UNIT_TEST(test_dsr_ipip_outer_header),
+	UNIT_TEST(test_dsr_ipip_too_big),
+	UNIT_TEST(test_mss_clamp),
+	UNIT_TEST(test_full_table_falls_back_to_maglev),
+	UNIT_TEST(test_icmp_errors_follow_the_flow),
+	UNIT_TEST(test_dsr_config_refusals),
+	{ NULL, NULL }
+};
+
+int
+main(void)
+{
+	return unit_run("lb_fwd", tests, suite_init, suite_cleanup);
+}
