@@ -79,7 +79,14 @@
 	_(LB_FRAG_NEEDED_SENT, "lb_icmp_frag_needed_sent", SL_KIND_EVENT)       \
 	_(LB_TOO_BIG,       "lb_too_big",          SL_KIND_DROP)                \
 	_(LB_NO_HEADROOM,   "lb_no_headroom",      SL_KIND_DROP)                \
-	_(LB_ICMP_ERROR,    "lb_icmp_error_forwarded", SL_KIND_EVENT)
+	_(LB_ICMP_ERROR,    "lb_icmp_error_forwarded", SL_KIND_EVENT)          \
+	_(FRAG_HELD,        "frag_held",           SL_KIND_EVENT)               \
+	_(FRAG_REASSEMBLED, "frag_reassembled",    SL_KIND_EVENT)               \
+	_(FRAG_DROPPED,     "frag_dropped",        SL_KIND_DROP)                \
+	_(FRAG_HEADER_SPLIT, "frag_header_split",  SL_KIND_DROP)                \
+	_(FRAG_NOT_SERVICE, "frag_not_for_a_service", SL_KIND_DROP)             \
+	_(FRAG_SENT,        "frag_sent",           SL_KIND_EVENT)               \
+	_(FRAG_OUT_FAILED,  "frag_out_failed",     SL_KIND_DROP)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

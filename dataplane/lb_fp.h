@@ -432,7 +432,7 @@ lb_frag_needed(struct dp *dp, struct rte_mbuf *m, const struct pkt_meta *meta, u
  * backend decapsulates (its ipip tunnel, or bpf/sluice_decap's tc program) and answers
  * the client directly from the VIP on its loopback. The outer header copies the inner's
  * DF bit, TOS and ID. A packet that no longer fits the port's MTU gets the client an
- * ICMP "fragmentation needed" if it said DF, and is counted lb_too_big otherwise.
+ * ICMP "fragmentation needed" if it said DF, and is sent in pieces otherwise.
  */
 static inline int
 lb_ipip_encap(struct dp *dp, uint32_t baddr, uint16_t pi, struct rte_mbuf *m,
@@ -448,12 +448,11 @@ lb_ipip_encap(struct dp *dp, uint32_t baddr, uint16_t pi, struct rte_mbuf *m,
 	struct rte_ipv4_hdr *out;
 	uint8_t *p;
 
-	if ((uint32_t)ilen + sizeof(*out) > dp->ports[pi].mtu) {
-		if (df)
-			return lb_frag_needed(dp, m, meta, in_pi,
-					      (uint16_t)(dp->ports[pi].mtu - sizeof(*out)), out_pi);
-		return SL_CNT_LB_TOO_BIG;
-	}
+	/* Without DF the worker sends the datagram inside in pieces, each encapsulated
+	 * (ipfrag.h); with DF the client must send smaller. */
+	if ((uint32_t)ilen + sizeof(*out) > dp->ports[pi].mtu && df)
+		return lb_frag_needed(dp, m, meta, in_pi,
+				      (uint16_t)(dp->ports[pi].mtu - sizeof(*out)), out_pi);
 	if (!lp->nb_v4)
 		return SL_CNT_LB_NO_SOURCE_ADDR;
 	p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*out));

@@ -26,6 +26,7 @@
 #include <rte_prefetch.h>
 
 #include "dp_stats.h"
+#include "ipfrag_fp.h"
 #include "owner_fp.h"
 #include "lb_fp.h"
 #include "pkt_fp.h"
@@ -35,12 +36,81 @@
 #define WORKER_PREFETCH_AHEAD 3
 #define WORKER_UPKEEP_US      1000
 
+/*
+ * A datagram too big for port pi's MTU (a reassembled one, or one our encapsulation grew
+ * without DF): sent in pieces. Our own IPIP header (from this port's address) stays
+ * whole on every piece; the datagram inside is what is split (ipfrag.h).
+ */
+static __rte_noinline void
+worker_tx_fragments(struct worker *w, struct rte_mbuf *m, uint16_t pi)
+{
+	const struct dp_port *dpp = &w->dp->ports[pi];
+	struct rte_mbuf *out[IPFRAG_OUT_MAX];
+	uint16_t l2 = ipfrag_l2_len(m), mtu = dpp->mtu;
+	const struct rte_ipv4_hdr *ip;
+	int outer = 0, n, i;
+
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l2);
+	if (rte_pktmbuf_data_len(m) < l2 + sizeof(*ip) + sizeof(*ip) ||
+	    (ip->version_ihl >> 4) != 4) {
+		w->cnt[SL_CNT_FRAG_OUT_FAILED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (ip->next_proto_id == IPPROTO_IPIP && ip->version_ihl == 0x45 &&
+	    local_v4_owned(&dpp->local, ip->src_addr)) {
+		outer = 1;
+		l2 = (uint16_t)(l2 + sizeof(*ip));
+		mtu = (uint16_t)(mtu - sizeof(*ip));
+	}
+	n = ipfrag_fragment(m, l2, outer, mtu, w->dp->pool, w->dp->pool_indirect, out);
+	if (n < 0) {
+		w->cnt[SL_CNT_FRAG_OUT_FAILED]++;
+		return;
+	}
+	w->cnt[SL_CNT_FRAG_SENT] += (uint64_t)n;
+	for (i = 0; i < n; i++) {
+		/* A piece is a header mbuf and a reference to the datagram; not every PMD
+		 * sends chains (22.11's af_xdp copies the first segment's length only). */
+		if (rte_pktmbuf_linearize(out[i]) != 0) {
+			w->cnt[SL_CNT_FRAG_OUT_FAILED]++;
+			rte_pktmbuf_free(out[i]);
+			continue;
+		}
+		w->cnt[SL_CNT_TX] += rte_eth_tx_buffer(dpp->port.port_id, (uint16_t)w->idx,
+						       w->txb[pi], out[i]);
+	}
+}
+
+/* A reassembled datagram, or one bigger than port pi's MTU: whole in one segment if it
+ * fits, else in pieces. */
+static __rte_noinline void
+worker_tx_slow(struct worker *w, struct rte_mbuf *m, uint16_t pi)
+{
+	if (rte_pktmbuf_pkt_len(m) > w->dp->ports[pi].mtu + (uint32_t)ipfrag_l2_len(m)) {
+		worker_tx_fragments(w, m, pi);
+		return;
+	}
+	if (rte_pktmbuf_linearize(m) != 0) {
+		w->cnt[SL_CNT_FRAG_OUT_FAILED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->cnt[SL_CNT_TX] += rte_eth_tx_buffer(w->dp->ports[pi].port.port_id, (uint16_t)w->idx,
+					       w->txb[pi], m);
+}
+
 static inline void
 worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
 {
 	w->cnt[verdict]++;
 	if (sl_counter_is_drop(verdict)) {
 		rte_pktmbuf_free(m);
+		return;
+	}
+	if (unlikely(m->nb_segs > 1 || rte_pktmbuf_pkt_len(m) > w->dp->ports[pi].mtu +
+		     (uint32_t)RTE_ETHER_HDR_LEN) && w->dp->pool_indirect) {
+		worker_tx_slow(w, m, pi);
 		return;
 	}
 	w->cnt[SL_CNT_TX] += rte_eth_tx_buffer(w->dp->ports[pi].port.port_id, (uint16_t)w->idx,
@@ -56,7 +126,58 @@ worker_owner(const struct worker *w, const struct rte_mbuf *m, const struct pkt_
 
 	if (unlikely(meta->l4_proto == IPPROTO_ICMP) && w->dp->lb && lb_icmp_inner4(m, meta, &in))
 		return owner_of(&in, w->dp->nb_workers);
+	/* A datagram's fragments meet where their address pair says (a first fragment's
+	 * ports would send it elsewhere); the whole datagram moves on to its flow's owner. */
+	if (unlikely(meta->flags & PKT_F_FRAG) && w->frag) {
+		in = *meta;
+		in.sport = 0;
+		in.dport = 0;
+		return owner_of(&in, w->dp->nb_workers);
+	}
 	return owner_of(meta, w->dp->nb_workers);
+}
+
+static void worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi,
+			 const struct pkt_meta *meta, const struct lb_pre *pre);
+
+/*
+ * An IPv4 fragment for one of our addresses, on the worker its address pair names: kept
+ * until its datagram is whole, which then goes to its flow's owner like any packet.
+ */
+static __rte_noinline void
+worker_reassemble(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta)
+{
+	struct pkt_meta whole;
+	struct rte_mbuf *r = ipfrag_reassemble(w->frag, m, meta, rte_rdtsc());
+	unsigned int owner;
+	uint32_t need;
+	int rc;
+
+	w->cnt[SL_CNT_FRAG_HELD]++;
+	if (!r)
+		return;
+	w->cnt[SL_CNT_FRAG_REASSEMBLED]++;
+	rc = pkt_parse(rte_pktmbuf_mtod(r, const uint8_t *), rte_pktmbuf_pkt_len(r), &whole);
+	/* The parser reads headers only; they must all be in the first fragment. */
+	need = whole.l4_off + (whole.l4_proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : 8u);
+	if (rc == SL_CNT_OK && rte_pktmbuf_data_len(r) < need)
+		rc = SL_CNT_FRAG_HEADER_SPLIT;
+	if (rc != SL_CNT_OK) {
+		w->cnt[rc]++;
+		rte_pktmbuf_free(r);
+		return;
+	}
+	owner = owner_of(&whole, w->dp->nb_workers);
+	if (owner == w->idx) {
+		worker_owned(w, r, pi, &whole, NULL);
+		return;
+	}
+	if (unlikely(rte_ring_sp_enqueue(w->ring_out[owner], r) != 0)) {
+		w->cnt[SL_CNT_HANDOFF_FULL]++;
+		rte_pktmbuf_free(r);
+		return;
+	}
+	w->cnt[SL_CNT_HANDOFF_OUT]++;
 }
 
 /* A packet whose flow this worker owns: the balancer's, else the appliance's own. */
@@ -66,10 +187,21 @@ worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt
 {
 	if (w->dp->lb) {
 		uint16_t out = pi;
-		int v = lb_input(w->dp, w->lbw, w->idx, m, pi, meta, &out, w->cnt, pre);
+		int v;
 
+		if (unlikely(meta->flags & PKT_F_FRAG) && meta->l3 == PKT_L3_IPV4 &&
+		    local_v4_owned(&w->dp->ports[pi].local, meta->addr.v4.dst)) {
+			worker_reassemble(w, m, pi, meta);
+			return;
+		}
+		v = lb_input(w->dp, w->lbw, w->idx, m, pi, meta, &out, w->cnt, pre);
 		if (v != SL_CNT_OK) {
 			worker_finish(w, m, out, v);
+			return;
+		}
+		/* The appliance's own responders answer in one segment. */
+		if (unlikely(m->nb_segs > 1)) {
+			worker_finish(w, m, pi, SL_CNT_FRAG_NOT_SERVICE);
 			return;
 		}
 	}
@@ -204,8 +336,10 @@ worker_handoff_in(struct worker *w, struct rte_mbuf **pkts, unsigned int n)
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t pi = w->dp->port_idx[m->port];
+		/* A reassembled datagram is a chain (headers in its first segment). */
 		int rc = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
-				   rte_pktmbuf_data_len(m), &meta);
+				   m->nb_segs > 1 ? rte_pktmbuf_pkt_len(m) : rte_pktmbuf_data_len(m),
+				   &meta);
 
 		if (unlikely(rc != SL_CNT_OK)) {
 			w->cnt[rc]++;
@@ -228,6 +362,7 @@ worker_lb_upkeep(struct worker *w)
 	w->next_upkeep_tsc = now + rte_get_tsc_hz() / 1000000 * WORKER_UPKEEP_US;
 	ct_age(w->lbw->ct, now);
 	lb_worker_age(w->lbw, now);
+	w->cnt[SL_CNT_FRAG_DROPPED] += ipfrag_age(w->frag, now);
 	if (w->idx == 0)
 		w->cnt[SL_CNT_TX] += neigh_tick(w->dp->neigh, w->dp, 0, now);
 }
@@ -300,6 +435,15 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 	unsigned int lcore, i, j;
 	uint16_t pi;
 
+	/* Fragments made on the way out point into the datagram: indirect mbufs. */
+	if (dp->lb && !dp->pool_indirect) {
+		dp->pool_indirect = rte_pktmbuf_pool_create("sl_indirect", 8191, 256, 0, 0,
+							    (int)rte_socket_id());
+		if (!dp->pool_indirect) {
+			snprintf(err, errlen, "indirect mbuf pool: %s", rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
 	i = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct worker *w;
@@ -320,6 +464,10 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 			w->lbw = lb_worker_create(dp->ct_max, w->idx,
 						  (int)rte_lcore_to_socket_id(lcore), err, errlen);
 			if (!w->lbw)
+				return -ENOMEM;
+			w->frag = ipfrag_create(w->idx, (int)rte_lcore_to_socket_id(lcore), err,
+						errlen);
+			if (!w->frag)
 				return -ENOMEM;
 		}
 		for (pi = 0; pi < dp->nb_ports; pi++) {
@@ -386,7 +534,10 @@ worker_free_all(struct dp *dp)
 		for (pi = 0; pi < PORT_MAX; pi++)
 			rte_free(w->txb[pi]);
 		lb_worker_free(w->lbw);
+		ipfrag_free(w->frag);
 		rte_free(w);
 		dp->workers[i] = NULL;
 	}
+	rte_mempool_free(dp->pool_indirect);
+	dp->pool_indirect = NULL;
 }

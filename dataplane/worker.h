@@ -41,6 +41,7 @@ struct worker;
 struct src_filter;
 struct lb;
 struct lb_worker;
+struct ipfrag;
 struct neigh_table;
 struct rte_mempool;
 struct rte_rcu_qsbr;
@@ -60,6 +61,7 @@ struct dp {
 	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* control thread */
 	uint64_t reloads, reloads_refused;      /* control thread */
 	struct rte_mempool *pool;       /* for frames the dataplane sends on its own (ARP) */
+	struct rte_mempool *pool_indirect;      /* fragments' references to a datagram */
 	volatile int quit;
 };
 
@@ -71,6 +73,7 @@ struct worker {
 	struct rte_ring *ring_out[DP_MAX_WORKERS];      /* from us to worker j */
 	struct rte_eth_dev_tx_buffer *txb[PORT_MAX];
 	struct lb_worker *lbw;          /* balancer state, when dp->lb */
+	struct ipfrag *frag;            /* reassembly, when dp->lb */
 	uint64_t next_upkeep_tsc;       /* aging, neighbour requests */
 	uint64_t cnt[SL_CNT__MAX];
 } __rte_cache_aligned;

@@ -5,8 +5,9 @@
  * equal a full recomputation), dsr (only the link header changes), dsr-ipip (an outer
  * IPv4 header exactly as RFC 2003 wants it, the client's packet intact behind it), the
  * ICMP "fragmentation needed" a client gets when its packet no longer fits the tunnel,
- * the MSS clamp (also at an odd option offset), one-way tracking of dsr flows, and the
- * stateless Maglev fallback when the connection table is full.
+ * the MSS clamp (also at an odd option offset), one-way tracking of dsr flows, the
+ * stateless Maglev fallback when the connection table is full, ICMP errors translated
+ * with their flow, and fragments split and put back together (ipfrag).
  *
  * Frames are built here, parsed by the dataplane's own parser (pkt_parse) and handed to
  * lb_input as a worker would. Context: test process with EAL (--no-huge, no PCI): root.
@@ -22,6 +23,8 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include "ipfrag.h"
+#include "ipfrag_fp.h"
 #include "lb.h"
 #include "lb_fp.h"
 #include "pkt_fp.h"
@@ -324,9 +327,10 @@ test_dsr_ipip_too_big(void)
 	CU_ASSERT_EQUAL(icmp[6] << 8 | icmp[7], 1480);
 	CU_ASSERT_EQUAL(rte_raw_cksum(icmp, 8 + 28), 0xffff);
 	CU_ASSERT_EQUAL(memcmp(icmp + 8, f.b + 14, 28), 0);     /* the client's header + 8 */
-	/* Without DF nobody can be told: counted. */
+	/* Without DF it is encapsulated whole; the worker sends it in pieces (ipfrag). */
 	tf_tcp(&f, 40005, RTE_TCP_ACK_FLAG, 0, NULL, 0, 1460);
-	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_TOO_BIG);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(o.len, 1514 + 20);
 	/* What fits goes. */
 	tf_tcp(&f, 40005, RTE_TCP_ACK_FLAG, 1, NULL, 0, 1440);
 	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
@@ -542,6 +546,136 @@ test_icmp_errors_follow_the_flow(void)
 	CU_ASSERT_EQUAL(memcmp(o.b + 12, f.b + 12, f.len - 12), 0);
 }
 
+/* A UDP datagram client -> VIP:53 of payload bytes (a counting pattern), in one mbuf
+ * chain-free buffer of tf_pool's or a bigger one. */
+static struct rte_mbuf *
+tf_udp_big(struct rte_mempool *mp, uint32_t payload)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint32_t len = 14 + 20 + 8 + payload, i;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
+	uint8_t *p;
+
+	if (!m)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	if (!p) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(p, 0, 14 + 20 + 8);
+	memcpy(p, tf_mac_front, 6);
+	memcpy(p + 6, tf_mac_client, 6);
+	p[12] = 0x08;
+	ip = (struct rte_ipv4_hdr *)(p + 14);
+	uh = (struct rte_udp_hdr *)(ip + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = htons((uint16_t)(20 + 8 + payload));
+	ip->packet_id = htons(0x4242);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = htonl(TF_CLIENT);
+	ip->dst_addr = htonl(TF_VIP);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uh->src_port = htons(5000);
+	uh->dst_port = htons(53);
+	uh->dgram_len = htons((uint16_t)(8 + payload));
+	for (i = 0; i < payload; i++)
+		((uint8_t *)(uh + 1))[i] = (uint8_t)(i * 7);
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	return m;
+}
+
+static void
+test_fragment_and_reassemble(void)
+{
+	struct rte_mempool *big = rte_pktmbuf_pool_create("tf_big", 63, 0, 0, 9216 + 128,
+							   SOCKET_ID_ANY);
+	struct rte_mempool *ind = rte_pktmbuf_pool_create("tf_ind", 255, 0, 0, 0, SOCKET_ID_ANY);
+	struct ipfrag *fr = ipfrag_create(0, SOCKET_ID_ANY, err, sizeof(err));
+	static uint8_t want[9216], got[9216];
+	struct rte_mbuf *m, *out[IPFRAG_OUT_MAX], *whole = NULL;
+	uint32_t len;
+	int n, i;
+
+	CU_ASSERT_FATAL(big && ind && fr);
+	m = tf_udp_big(big, 4000);
+	CU_ASSERT_FATAL(m != NULL);
+	len = rte_pktmbuf_pkt_len(m);
+	memcpy(want, rte_pktmbuf_mtod(m, const uint8_t *), len);
+	n = ipfrag_fragment(m, 14, 0, 1500, tf_pool, ind, out);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	for (i = 0; i < n; i++) {
+		const struct rte_ipv4_hdr *ip;
+		struct rte_ipv4_hdr h;
+		uint16_t fo;
+
+		CU_ASSERT(rte_pktmbuf_pkt_len(out[i]) <= 1514);
+		CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_mtod(out[i], const uint8_t *), want, 14), 0);
+		ip = rte_pktmbuf_mtod_offset(out[i], const struct rte_ipv4_hdr *, 14);
+		CU_ASSERT(tf_ip_ok(ip));
+		memcpy(&h, ip, sizeof(h));
+		fo = ntohs(h.fragment_offset);
+		CU_ASSERT_EQUAL(!!(fo & RTE_IPV4_HDR_MF_FLAG), i < n - 1);
+		CU_ASSERT_EQUAL(ntohs(h.packet_id), 0x4242);
+	}
+	/* Back together, last piece first: the datagram as it was. */
+	for (i = n - 1; i >= 0; i--) {
+		struct pkt_meta meta;
+		struct rte_mbuf *r;
+
+		/* As the wire would deliver it: one segment. */
+		CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_linearize(out[i]), 0);
+		CU_ASSERT_EQUAL(pkt_parse(rte_pktmbuf_mtod(out[i], const uint8_t *),
+					  rte_pktmbuf_data_len(out[i]), &meta), SL_CNT_OK);
+		CU_ASSERT(meta.flags & PKT_F_FRAG);
+		r = ipfrag_reassemble(fr, out[i], &meta, rte_rdtsc());
+		CU_ASSERT_EQUAL(r != NULL, i == 0);
+		if (r)
+			whole = r;
+	}
+	CU_ASSERT_FATAL(whole != NULL);
+	CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(whole), len);
+	CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_read(whole, 0, len, got), want, len), 0);
+	rte_pktmbuf_free(whole);
+
+	/* dsr-ipip: our outer header whole on every piece, the datagram inside split. */
+	CU_ASSERT_FATAL(tf_tables("dsr-ipip", "maglev", "") != NULL);
+	{
+		struct tf_frame f, o;
+		uint16_t pi;
+
+		tf_tcp(&f, 40040, RTE_TCP_SYN_FLAG, 0, NULL, 0, 0);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+		tf_tcp(&f, 40040, RTE_TCP_ACK_FLAG, 0, NULL, 0, 1460);
+		CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+		CU_ASSERT_EQUAL_FATAL(o.len, 1534);
+		m = rte_pktmbuf_alloc(tf_pool);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)o.len), o.b, o.len);
+		n = ipfrag_fragment(m, 14 + 20, 1, 1480, tf_pool, ind, out);
+		CU_ASSERT_EQUAL_FATAL(n, 2);
+		for (i = 0; i < n; i++) {
+			const struct rte_ipv4_hdr *outer, *inner;
+
+			CU_ASSERT(rte_pktmbuf_pkt_len(out[i]) <= 1514);
+			outer = rte_pktmbuf_mtod_offset(out[i], const struct rte_ipv4_hdr *, 14);
+			inner = outer + 1;
+			CU_ASSERT_EQUAL(outer->next_proto_id, IPPROTO_IPIP);
+			CU_ASSERT_EQUAL(outer->fragment_offset, 0);
+			CU_ASSERT_EQUAL(ntohs(outer->total_length), rte_pktmbuf_pkt_len(out[i]) - 14);
+			CU_ASSERT(tf_ip_ok(outer));
+			CU_ASSERT(tf_ip_ok(inner));
+			CU_ASSERT_EQUAL(ntohs(inner->total_length), rte_pktmbuf_pkt_len(out[i]) - 34);
+			CU_ASSERT_EQUAL(!!(ntohs(inner->fragment_offset) & RTE_IPV4_HDR_MF_FLAG), i == 0);
+		}
+		rte_pktmbuf_free_bulk(out, (unsigned int)n);
+	}
+	ipfrag_free(fr);
+	rte_mempool_free(ind);
+	rte_mempool_free(big);
+}
+
 static void
 test_dsr_config_refusals(void)
 {
@@ -622,6 +756,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_mss_clamp),
 	UNIT_TEST(test_full_table_falls_back_to_maglev),
 	UNIT_TEST(test_icmp_errors_follow_the_flow),
+	UNIT_TEST(test_fragment_and_reassemble),
 	UNIT_TEST(test_dsr_config_refusals),
 	{ NULL, NULL }
 };
