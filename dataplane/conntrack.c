@@ -94,6 +94,8 @@ ct_free(struct ct_table *t)
 	if (!t)
 		return;
 	rte_hash_free(t->h);
+	rte_hash_free(t->h6);
+	rte_free(t->key6);
 	rte_free(t->e);
 	rte_free(t->free_stack);
 	rte_free(t);
@@ -104,8 +106,13 @@ ct_release(struct ct_table *t, struct ct_entry *e)
 {
 	if (t->on_free)
 		t->on_free(t->on_free_arg, e);
-	rte_hash_del_key(t->h, &e->key[CT_DIR_ORIG]);
-	rte_hash_del_key(t->h, &e->key[CT_DIR_REPLY]);
+	if (e->v6) {
+		rte_hash_del_key(t->h6, &t->key6[e - t->e][CT_DIR_ORIG]);
+		rte_hash_del_key(t->h6, &t->key6[e - t->e][CT_DIR_REPLY]);
+	} else {
+		rte_hash_del_key(t->h, &e->key[CT_DIR_ORIG]);
+		rte_hash_del_key(t->h, &e->key[CT_DIR_REPLY]);
+	}
 	e->state = CT_FREE;
 	t->used--;
 	t->gen++;
@@ -129,14 +136,15 @@ ct_expire_if_due(struct ct_table *t, struct ct_entry *e, uint64_t now_tsc)
 	return 1;
 }
 
-struct ct_entry *
-ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_tsc, enum ct_dir *dir)
+static inline struct ct_entry *
+ct_lookup_in(struct ct_table *t, struct rte_hash *h, const void *k, uint64_t now_tsc,
+	     enum ct_dir *dir)
 {
 	void *data;
 	uintptr_t v;
 	struct ct_entry *e;
 
-	if (rte_hash_lookup_data(t->h, k, &data) < 0)
+	if (rte_hash_lookup_data(h, k, &data) < 0)
 		return NULL;
 	v = (uintptr_t)data;
 	e = &t->e[v >> 1];
@@ -151,6 +159,45 @@ ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_tsc, enum ct_
 }
 
 struct ct_entry *
+ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t now_tsc, enum ct_dir *dir)
+{
+	return ct_lookup_in(t, t->h, k, now_tsc, dir);
+}
+
+struct ct_entry *
+ct_lookup6(struct ct_table *t, const struct ct_key6 *k, uint64_t now_tsc, enum ct_dir *dir)
+{
+	return t->h6 ? ct_lookup_in(t, t->h6, k, now_tsc, dir) : NULL;
+}
+
+int
+ct_enable_v6(struct ct_table *t, int socket)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = hname,
+		.entries = 2 * t->max,
+		.key_len = sizeof(struct ct_key6),
+		.socket_id = socket,
+	};
+
+	if (t->h6)
+		return 0;
+	snprintf(hname, sizeof(hname), "ct6_%p", (void *)t);
+	t->key6 = rte_zmalloc_socket("ct_key6", sizeof(*t->key6) * t->max, RTE_CACHE_LINE_SIZE,
+				     socket);
+	t->h6 = rte_hash_create(&hp);
+	if (!t->key6 || !t->h6) {
+		rte_hash_free(t->h6);
+		rte_free(t->key6);
+		t->h6 = NULL;
+		t->key6 = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct ct_entry *
 ct_insert(struct ct_table *t, const struct ct_key *orig, const struct ct_key *reply,
 	  uint8_t proto, uint64_t now_tsc)
 {
@@ -162,41 +209,74 @@ ct_insert(struct ct_table *t, const struct ct_key *orig, const struct ct_key *re
 	return ct_insert_new(t, orig, reply, proto, now_tsc);
 }
 
-struct ct_entry *
-ct_insert_new(struct ct_table *t, const struct ct_key *orig, const struct ct_key *reply,
-	      uint8_t proto, uint64_t now_tsc)
+/* Takes a free entry and files both tuples (one if they are the same) in h. */
+static inline struct ct_entry *
+ct_insert_in(struct ct_table *t, struct rte_hash *h, const void *orig, const void *reply,
+	     size_t klen)
 {
 	struct ct_entry *e;
 	uint32_t idx;
 
 	/* Entries that expired but were not aged yet still count: the hand gets to them
 	 * within max / CT_AGE_SLICE passes. */
-	if (t->nfree == 0) {
+	if (t->nfree == 0 || !h) {
 		t->full++;
 		return NULL;
 	}
 	idx = t->free_stack[t->nfree - 1];
 	e = &t->e[idx];
-	if (rte_hash_add_key_data(t->h, orig, (void *)(uintptr_t)((uintptr_t)idx << 1)) < 0) {
+	if (rte_hash_add_key_data(h, orig, (void *)(uintptr_t)((uintptr_t)idx << 1)) < 0) {
 		t->full++;
 		return NULL;
 	}
-	if (memcmp(orig, reply, sizeof(*orig)) != 0 &&
-	    rte_hash_add_key_data(t->h, reply, (void *)(uintptr_t)((uintptr_t)idx << 1 | 1)) < 0) {
-		rte_hash_del_key(t->h, orig);
+	if (memcmp(orig, reply, klen) != 0 &&
+	    rte_hash_add_key_data(h, reply, (void *)(uintptr_t)((uintptr_t)idx << 1 | 1)) < 0) {
+		rte_hash_del_key(h, orig);
 		t->full++;
 		return NULL;
 	}
 	t->nfree--;
 	memset(e, 0, sizeof(*e));
-	e->key[CT_DIR_ORIG] = *orig;
-	e->key[CT_DIR_REPLY] = *reply;
+	return e;
+}
+
+static inline void
+ct_insert_init(struct ct_table *t, struct ct_entry *e, uint8_t proto, uint64_t now_tsc)
+{
 	e->state = proto == IPPROTO_TCP ? CT_TCP_SYN_SENT : CT_UDP;
 	e->created_tsc = now_tsc;
 	e->expires_tsc = now_tsc + t->timeout_tsc[e->state];
 	t->used++;
 	t->gen++;
 	t->inserted++;
+}
+
+struct ct_entry *
+ct_insert_new6(struct ct_table *t, const struct ct_key6 *orig, const struct ct_key6 *reply,
+	       uint8_t proto, uint64_t now_tsc)
+{
+	struct ct_entry *e = ct_insert_in(t, t->h6, orig, reply, sizeof(*orig));
+
+	if (!e)
+		return NULL;
+	e->v6 = 1;
+	t->key6[e - t->e][CT_DIR_ORIG] = *orig;
+	t->key6[e - t->e][CT_DIR_REPLY] = *reply;
+	ct_insert_init(t, e, proto, now_tsc);
+	return e;
+}
+
+struct ct_entry *
+ct_insert_new(struct ct_table *t, const struct ct_key *orig, const struct ct_key *reply,
+	      uint8_t proto, uint64_t now_tsc)
+{
+	struct ct_entry *e = ct_insert_in(t, t->h, orig, reply, sizeof(*orig));
+
+	if (!e)
+		return NULL;
+	e->key[CT_DIR_ORIG] = *orig;
+	e->key[CT_DIR_REPLY] = *reply;
+	ct_insert_init(t, e, proto, now_tsc);
 	return e;
 }
 

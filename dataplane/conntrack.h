@@ -54,6 +54,16 @@ struct ct_key {
 	uint8_t pad[3];
 };
 
+/* An IPv6 flow's tuple, the same way (40 bytes; a table of its own, ct_enable_v6). */
+struct ct_key6 {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
 enum ct_dir {
 	CT_DIR_ORIG = 0,        /* client -> service */
 	CT_DIR_REPLY = 1,       /* backend -> us */
@@ -72,6 +82,7 @@ struct ct_entry {
 	uint8_t peer_mac[6];    /* caller's: the client side's next hop */
 	uint8_t oneway;         /* only the client's side passes here (direct server return):
 				 * the state follows what that side alone shows */
+	uint8_t v6;             /* the tuples are IPv6: in key6[], not key[] */
 	uint16_t mss;           /* caller's: MSS clamp for the flow's SYNs, 0: none */
 	uint64_t pkts[2];
 };
@@ -84,6 +95,8 @@ struct ct_timeouts {
 struct ct_table {
 	struct rte_hash *h;
 	struct ct_entry *e;
+	struct rte_hash *h6;            /* IPv6 tuples, once ct_enable_v6 made it */
+	struct ct_key6 (*key6)[2];      /* an IPv6 entry's tuples, by entry index */
 	uint32_t *free_stack;           /* indexes of free entries */
 	uint32_t nfree;
 	uint32_t max;
@@ -125,6 +138,15 @@ struct ct_entry *ct_insert(struct ct_table *t, const struct ct_key *orig,
 			   const struct ct_key *reply, uint8_t proto, uint64_t now_tsc);
 struct ct_entry *ct_insert_new(struct ct_table *t, const struct ct_key *orig,
 			       const struct ct_key *reply, uint8_t proto, uint64_t now_tsc);
+
+/* The same for IPv6 flows, which share the entries (and the limit) with IPv4 ones.
+ * ct_enable_v6 makes the IPv6 tuple table (control thread, before the worker runs;
+ * -ENOMEM); without it the lookups find nothing and the inserts count the table full. */
+int ct_enable_v6(struct ct_table *t, int socket);
+struct ct_entry *ct_lookup6(struct ct_table *t, const struct ct_key6 *k, uint64_t now_tsc,
+			    enum ct_dir *dir);
+struct ct_entry *ct_insert_new6(struct ct_table *t, const struct ct_key6 *orig,
+				const struct ct_key6 *reply, uint8_t proto, uint64_t now_tsc);
 
 /* Advances the state on a packet (TCP flags as in the header; 0 for UDP) and re-arms the
  * timeout. */

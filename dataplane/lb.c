@@ -15,21 +15,6 @@
 #include "lb.h"
 #include "maglev.h"
 
-/* Policies and modes the fast path implements today (see lb.h). */
-static int
-lb_supported(const struct lb_conf_service *s, char *err, size_t errlen)
-{
-	char a[64];
-
-	lb_addr_format(&s->vip, a, sizeof(a));
-	if (s->vip.family != AF_INET) {
-		snprintf(err, errlen, "service %s (line %d): IPv6 services are not forwarded by "
-			 "this dataplane yet", a, s->line);
-		return -ENOTSUP;
-	}
-	return 0;
-}
-
 static int
 lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
 	      unsigned int nb_workers, char *err, size_t errlen)
@@ -55,19 +40,17 @@ lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
 	for (i = 0; i < p->nb; i++) {
 		const struct lb_conf_backend *cb = &cp->backends[i];
 		struct lb_backend *b = &p->b[i];
-		uint8_t name[6];
+		uint8_t name[18];
 
-		if (cb->addr.family != AF_INET) {
-			snprintf(err, errlen, "pool %s: IPv6 backends are not forwarded by this "
-				 "dataplane yet", cp->name);
-			rc = -ENOTSUP;
-			goto out;
-		}
-		memcpy(&b->addr, cb->addr.addr, 4);
+		b->v6 = cb->addr.family == AF_INET6;
+		if (b->v6)
+			memcpy(b->addr6, cb->addr.addr, 16);
+		else
+			memcpy(&b->addr, cb->addr.addr, 4);
 		b->port = rte_cpu_to_be_16(cb->addr.port);
 		b->weight = cb->weight;
 		b->state = cb->state;
-		b->neigh = neigh_add(lb->neigh, b->addr);
+		b->neigh = b->v6 ? neigh_add6(lb->neigh, b->addr6) : neigh_add(lb->neigh, b->addr);
 		if (b->neigh == NEIGH_NONE) {
 			snprintf(err, errlen, "pool %s: more than %d backend addresses", cp->name,
 				 NEIGH_MAX);
@@ -78,9 +61,15 @@ lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
 		 * address and port, so every appliance builds the same table. */
 		if (b->state != LB_BACKEND_READY || b->weight == 0)
 			continue;
-		memcpy(name, &b->addr, 4);
-		memcpy(name + 4, &b->port, 2);
-		mb[n].id = maglev_id(name, sizeof(name));
+		if (b->v6) {
+			memcpy(name, b->addr6, 16);
+			memcpy(name + 16, &b->port, 2);
+			mb[n].id = maglev_id(name, 18);
+		} else {
+			memcpy(name, &b->addr, 4);
+			memcpy(name + 4, &b->port, 2);
+			mb[n].id = maglev_id(name, 6);
+		}
 		mb[n].weight = b->weight;
 		idx[n++] = (uint16_t)i;
 	}
@@ -136,9 +125,6 @@ lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 	struct lb *lb;
 	uint32_t i;
 
-	for (i = 0; i < c->nb_services; i++)
-		if (lb_supported(&c->services[i], err, errlen))
-			return NULL;
 	lb = calloc(1, sizeof(*lb));
 	if (!lb) {
 		snprintf(err, errlen, "balancer tables: out of memory");
@@ -172,16 +158,23 @@ lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 		s->proto = cs->proto;
 		s->policy = cs->policy;
 		s->mode = cs->mode;
-		memcpy(&s->vip, cs->vip.addr, 4);
+		s->v6 = cs->vip.family == AF_INET6;
+		if (s->v6)
+			memcpy(s->vip6, cs->vip.addr, 16);
+		else
+			memcpy(&s->vip, cs->vip.addr, 4);
 		s->port = rte_cpu_to_be_16(cs->vip.port);
 		s->pool = cs->pool;
 		s->sticky_ttl_s = cs->sticky_ttl_s;
 		s->mss = cs->mss;
 		memset(&k, 0, sizeof(k));
 		k.proto = s->proto;
-		k.family = 4;
+		k.family = s->v6 ? 6 : 4;
 		k.port = s->port;
-		k.addr[0] = s->vip;
+		if (s->v6)
+			memcpy(k.addr, s->vip6, 16);
+		else
+			k.addr[0] = s->vip;
 		if (rte_hash_add_key_data(lb->svc_hash, &k, (void *)(uintptr_t)i) < 0) {
 			snprintf(err, errlen, "balancer: service table full");
 			lb_free(lb);

@@ -9,10 +9,9 @@
  * the tables; each worker owns its connection table (conntrack.h), its round-robin
  * cursors and its fnat port cursor.
  *
- * What runs today, and what is refused at start rather than pretended: IPv4 services in
- * fnat, dsr and dsr-ipip modes with every policy (rr, wrr, sticky, source-hash, maglev,
- * least-conn, least-latency, random-p2c). IPv6 services are parsed and checked (lb_conf)
- * but the dataplane says they are not forwarded yet and exits.
+ * IPv4 and IPv6 services, in fnat, dsr and dsr-ipip (ip6ip6 for IPv6) modes, with every
+ * policy (rr, wrr, sticky, source-hash, maglev, least-conn, least-latency, random-p2c).
+ * IPv6 flows have their own tuple table in the worker's conntrack (ct_enable_v6).
  * A configuration change builds a new version of the tables beside the running one and
  * publishes it by pointer swap; the old one is freed once every worker has passed a
  * quiescent state (rte_rcu_qsbr). Established flows keep their backend: a flow's entry
@@ -37,6 +36,8 @@
 
 struct lb_backend {
 	uint32_t addr;          /* IPv4, network order */
+	uint8_t addr6[16];      /* IPv6, when v6 */
+	uint8_t v6;
 	uint16_t port;          /* network order; 0: the client's destination port */
 	uint16_t weight;
 	uint8_t state;          /* enum lb_backend_state */
@@ -64,6 +65,8 @@ struct lb_service {
 	uint8_t policy;         /* enum lb_policy */
 	uint8_t mode;           /* enum lb_mode */
 	uint32_t vip;           /* network order */
+	uint8_t vip6[16];       /* when v6 */
+	uint8_t v6;
 	uint16_t port;          /* network order; 0: any */
 	uint32_t pool;
 	uint32_t sticky_ttl_s;
@@ -92,6 +95,7 @@ struct lb {
 #define LB_CT_ACTIVE      0x0001u        /* ct_entry.flags: counted in its backend's conns */
 #define LB_CT_DSR         0x0002u        /* ct_entry.flags: dsr, the client's side only */
 #define LB_CT_IPIP        0x0004u        /* ct_entry.flags: dsr-ipip */
+#define LB_CT_V6          0x0008u        /* ct_entry.flags: an IPv6 flow */
 #define LB_LATENCY_TAU_NS (10ULL * 1000 * 1000 * 1000)  /* peak-EWMA decay (Finagle's) */
 
 /* A client's affinity to a backend under policy sticky. */
@@ -136,6 +140,18 @@ struct lb_worker {
 struct lb *lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 		    unsigned int nb_workers, char *err, size_t errlen);
 void lb_free(struct lb *lb);
+
+/* 1 if some service is IPv6 (workers then keep IPv6 tuples too). */
+static inline int
+lb_has_v6(const struct lb *lb)
+{
+	uint32_t i;
+
+	for (i = 0; lb && i < lb->nb_svc; i++)
+		if (lb->svc[i].v6)
+			return 1;
+	return 0;
+}
 
 /* Frees expired sticky affinities among the next slice. Context: the worker. */
 void lb_worker_age(struct lb_worker *lw, uint64_t now_tsc);

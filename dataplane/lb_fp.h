@@ -59,6 +59,18 @@ lb_ct_key4(struct ct_key *k, uint8_t proto, uint32_t src, uint32_t dst, uint16_t
 	k->dst = dst;
 }
 
+static inline void
+lb_ct_key6(struct ct_key6 *k, uint8_t proto, const uint8_t *src, const uint8_t *dst,
+	   uint16_t sport, uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, src, 16);
+	memcpy(k->dst, dst, 16);
+	k->proto = proto;
+	k->sport = sport;
+	k->dport = dport;
+}
+
 /* TSC cycles to ns without overflowing for any uptime. */
 static inline uint64_t
 lb_tsc_ns(uint64_t tsc)
@@ -179,13 +191,39 @@ lb_pick_p2c(const struct dp *dp, const struct lb_pool *p, struct lb_worker *lw, 
 	return lb_ < la ? b : a;
 }
 
+/* The client's address as 32 bits (an IPv6 one folded): source-hash and sticky keys. */
+static inline uint32_t
+lb_client32(const struct pkt_meta *m)
+{
+	if (m->l3 == PKT_L3_IPV6)
+		return rte_jhash(m->addr.v6.src, 16, LB_HASH_SEED);
+	return m->addr.v4.src;
+}
+
+/* The whole tuple's hash: maglev, and the stateless fallback. The same on every worker
+ * and appliance. */
+static inline uint32_t
+lb_tuple_hash(const struct pkt_meta *m)
+{
+	uint32_t ports = (uint32_t)m->sport << 16 | m->dport;
+
+	if (m->l3 == PKT_L3_IPV6)
+		return rte_jhash_1word(ports, rte_jhash(m->addr.v6.src, 32, LB_HASH_SEED));
+	return rte_jhash_3words(m->addr.v4.src, m->addr.v4.dst, ports, LB_HASH_SEED);
+}
+
 /* Round robin, but a client that came within the TTL goes back to its backend while
  * that backend is ready. Affinities live in this worker's table. */
 static inline int
 lb_pick_sticky(const struct lb_service *s, const struct lb_pool *p, struct lb_worker *lw,
 	       unsigned int widx, const struct pkt_meta *m, uint64_t now_tsc)
 {
-	struct lb_sticky_key k = { .client = m->addr.v4.src, .vip = m->addr.v4.dst,
+	/* IPv6 clients and VIPs are folded to 32 bits: a rare collision shares an
+	 * affinity between two clients (both still reach a ready backend). */
+	struct lb_sticky_key k = { .client = lb_client32(m),
+				   .vip = m->l3 == PKT_L3_IPV6 ?
+					  rte_jhash(m->addr.v6.dst, 16, LB_HASH_SEED) :
+					  m->addr.v4.dst,
 				   .vport = m->dport, .proto = m->l4_proto };
 	uint64_t ttl = (uint64_t)s->sticky_ttl_s * rte_get_tsc_hz();
 	int32_t pos = rte_hash_lookup(lw->sticky, &k);
@@ -240,11 +278,10 @@ lb_pick(const struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned
 	case LB_POLICY_SOURCE_HASH:
 		/* The client address through the Maglev table: weighted, and the same answer
 		 * on every worker and appliance. */
-		h = rte_jhash_1word(m->addr.v4.src, LB_HASH_SEED);
+		h = rte_jhash_1word(lb_client32(m), LB_HASH_SEED);
 		break;
 	default:        /* LB_POLICY_MAGLEV: the whole tuple */
-		h = rte_jhash_3words(m->addr.v4.src, m->addr.v4.dst,
-				     (uint32_t)m->sport << 16 | m->dport, LB_HASH_SEED);
+		h = lb_tuple_hash(m);
 		break;
 	}
 	b = maglev_lookup(p->maglev, p->maglev_m, h);
@@ -475,6 +512,8 @@ lb_ipip_encap(struct dp *dp, uint32_t baddr, uint16_t pi, struct rte_mbuf *m,
 	return SL_CNT_LB_FORWARD;
 }
 
+#include "lb6_fp.h"
+
 /* dsr and dsr-ipip: the client's packet on to the backend known by its neighbour entry,
  * its IP header untouched (dsr) or inside another (dsr-ipip). */
 static inline int
@@ -488,7 +527,9 @@ lb_dsr_xmit(struct dp *dp, const struct lb *lb, uint32_t neigh, uint16_t flags,
 	if (!neigh_get(lb->neigh, neigh, &mac, &pi))
 		return SL_CNT_LB_NEIGH_UNRESOLVED;
 	if (flags & LB_CT_IPIP) {
-		rc = lb_ipip_encap(dp, lb->neigh->e[neigh].addr, pi, m, meta, in_pi, out_pi);
+		rc = lb->neigh->e[neigh].v6 ?
+		     lb_ip6ip6_encap(dp, lb->neigh->e[neigh].addr6, pi, m, meta, in_pi, out_pi) :
+		     lb_ipip_encap(dp, lb->neigh->e[neigh].addr, pi, m, meta, in_pi, out_pi);
 		if (rc != SL_CNT_LB_FORWARD)
 			return rc;
 	}
@@ -497,15 +538,13 @@ lb_dsr_xmit(struct dp *dp, const struct lb *lb, uint32_t neigh, uint16_t flags,
 	return SL_CNT_LB_FORWARD;
 }
 
-/* The flow's next packet in direction d: rewrite and choose the port. */
-static inline int
-lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d,
-	  struct rte_mbuf *m, const struct pkt_meta *meta, uint64_t now_tsc, uint16_t in_pi,
-	  uint16_t *out_pi, uint64_t *cnt)
+/* What every packet of a flow does to its entry, either family: the state and timeout,
+ * the MSS clamp, the backend's load figures. */
+static inline void
+lb_track(struct lb_worker *lw, struct ct_entry *e, enum ct_dir d, struct rte_mbuf *m,
+	 const struct pkt_meta *meta, uint64_t now_tsc, uint64_t *cnt)
 {
-	const struct lb *lb = lb_get(dp);
 	uint8_t before = e->state, f = lb_tcp_flags(m, meta);
-	uint32_t a, b;
 
 	ct_update(lw->ct, e, d, f, now_tsc);
 	if (unlikely(e->mss && (f & RTE_TCP_SYN_FLAG)) && lb_mss_clamp(m, meta, e->mss))
@@ -520,8 +559,36 @@ lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d
 	if (before == CT_TCP_SYN_SENT && e->state == CT_TCP_SYN_RECV)
 		lb_pewma_observe(&lw->lat[e->backend], lb_tsc_ns(now_tsc - e->created_tsc),
 				 lb_tsc_ns(now_tsc), LB_LATENCY_TAU_NS);
+}
+
+/* A new SYN on the tuple of a finished flow (TIME_WAIT, reset) is a new connection:
+ * it is scheduled afresh, as IPVS's conn_reuse_mode does, not sent to the old backend,
+ * which may have left the pool. (A one-way flow shows only the client's FIN: that is
+ * as finished as it gets.) */
+static inline int
+lb_reused(const struct ct_entry *e, enum ct_dir d, const struct rte_mbuf *m,
+	  const struct pkt_meta *meta)
+{
+	return d == CT_DIR_ORIG &&
+	       (e->state == CT_TCP_TIME_WAIT || e->state == CT_TCP_CLOSE ||
+		(e->oneway && e->state == CT_TCP_FIN_WAIT)) &&
+	       (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
+}
+
+/* The flow's next packet in direction d: rewrite and choose the port. */
+static inline int
+lb_follow(struct dp *dp, struct lb_worker *lw, struct ct_entry *e, enum ct_dir d,
+	  struct rte_mbuf *m, const struct pkt_meta *meta, uint64_t now_tsc, uint16_t in_pi,
+	  uint16_t *out_pi, uint64_t *cnt)
+{
+	const struct lb *lb = lb_get(dp);
+	uint32_t a, b;
+
+	lb_track(lw, e, d, m, meta, now_tsc, cnt);
 	if (e->flags & LB_CT_DSR)       /* only the client's side is ever seen */
 		return lb_dsr_xmit(dp, lb, e->backend, e->flags, m, meta, in_pi, out_pi);
+	if (e->flags & LB_CT_V6)
+		return lb_fnat6(dp, lb, &lw->ct->key6[e - lw->ct->e][0], e, d, m, meta, out_pi);
 	if (d == CT_DIR_ORIG) {
 		const struct ct_key *r = &e->key[CT_DIR_REPLY];
 		struct rte_ether_addr mac;
@@ -753,10 +820,7 @@ static inline int
 lb_pick_stateless(const struct lb *lb, const struct lb_service *s, const struct pkt_meta *m)
 {
 	const struct lb_pool *p = &lb->pools[s->pool];
-	uint16_t b = maglev_lookup(p->maglev, p->maglev_m,
-				   rte_jhash_3words(m->addr.v4.src, m->addr.v4.dst,
-						    (uint32_t)m->sport << 16 | m->dport,
-						    LB_HASH_SEED));
+	uint16_t b = maglev_lookup(p->maglev, p->maglev_m, lb_tuple_hash(m));
 
 	return b == MAGLEV_NONE ? -1 : b;
 }
@@ -795,9 +859,18 @@ lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned in
 	if (b < 0)
 		return SL_CNT_LB_NO_BACKEND;
 	be = &lb->pools[s->pool].b[b];
-	lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
-		   meta->dport);
-	e = ct_insert_new(lw->ct, &ok, &ok, meta->l4_proto, now);
+	if (meta->l3 == PKT_L3_IPV6) {
+		struct ct_key6 ok6;
+
+		lb_ct_key6(&ok6, meta->l4_proto, meta->addr.v6.src, meta->addr.v6.dst, meta->sport,
+			   meta->dport);
+		e = ct_insert_new6(lw->ct, &ok6, &ok6, meta->l4_proto, now);
+		flags |= LB_CT_V6;
+	} else {
+		lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst,
+			   meta->sport, meta->dport);
+		e = ct_insert_new(lw->ct, &ok, &ok, meta->l4_proto, now);
+	}
 	if (!e) {
 		b = lb_pick_stateless(lb, s, meta);
 		if (b < 0)
@@ -816,6 +889,84 @@ lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned in
 	e->mss = s->mss;
 	lw->conns[be->neigh]++;
 	e->peer_port = pi;
+	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
+}
+
+/* An IPv6 packet: the same steps as lb_input over the IPv6 tuple table (not looked up
+ * ahead in bursts: IPv4 is the volume here). ICMPv6 errors are not translated yet. */
+static __rte_noinline int
+lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf *m,
+	  uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt)
+{
+	const struct lb *lb = lb_get(dp);
+	const struct lb_service *s;
+	const struct lb_backend *be;
+	struct ct_key6 ok, rk;
+	struct lb_svc_key sk;
+	struct ct_entry *e;
+	struct rte_ether_addr mac;
+	uint64_t now = rte_rdtsc();
+	const uint8_t *laddr;
+	uint16_t npi, lport, bport;
+	enum ct_dir d;
+	void *data;
+	int b;
+
+	if ((meta->l4_proto != IPPROTO_TCP && meta->l4_proto != IPPROTO_UDP) ||
+	    (meta->flags & PKT_F_FRAG))
+		return SL_CNT_OK;
+	lb_ct_key6(&ok, meta->l4_proto, meta->addr.v6.src, meta->addr.v6.dst, meta->sport,
+		   meta->dport);
+	e = ct_lookup6(lw->ct, &ok, now, &d);
+	if (e && lb_reused(e, d, m, meta)) {
+		ct_delete(lw->ct, e);
+		e = NULL;
+	}
+	if (e)
+		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
+	memset(&sk, 0, sizeof(sk));
+	sk.proto = meta->l4_proto;
+	sk.family = 6;
+	sk.port = meta->dport;
+	memcpy(sk.addr, meta->addr.v6.dst, 16);
+	if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0) {
+		sk.port = 0;
+		if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0)
+			return SL_CNT_OK;
+	}
+	s = &lb->svc[(uintptr_t)data];
+	if (s->mode != LB_MODE_FNAT)
+		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
+	if (meta->l4_proto == IPPROTO_TCP &&
+	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+	    RTE_TCP_SYN_FLAG)
+		return SL_CNT_LB_NO_CONN;
+	b = lb_pick(dp, lb, lw, widx, s, meta, now);
+	if (b < 0)
+		return SL_CNT_LB_NO_BACKEND;
+	be = &lb->pools[s->pool].b[b];
+	if (!neigh_get(lb->neigh, be->neigh, &mac, &npi))
+		return SL_CNT_LB_NEIGH_UNRESOLVED;
+	if (!dp->ports[npi].local.nb_v6)
+		return SL_CNT_LB_NO_SOURCE_ADDR;
+	laddr = dp->ports[npi].local.v6[0];
+	bport = be->port ? be->port : meta->dport;
+	lport = lb_lport6(lw, widx, dp->nb_workers, be->addr6, bport, laddr, meta->l4_proto, now);
+	if (!lport)
+		return SL_CNT_LB_PORTS_EXHAUSTED;
+	lb_ct_key6(&rk, meta->l4_proto, be->addr6, laddr, bport, lport);
+	e = ct_insert_new6(lw->ct, &ok, &rk, meta->l4_proto, now);
+	if (!e)
+		return SL_CNT_LB_CT_FULL;
+	cnt[SL_CNT_LB_NEW_FLOW]++;
+	e->service = (uint32_t)(s - lb->svc);
+	e->backend = be->neigh;
+	e->flags = LB_CT_ACTIVE | LB_CT_V6;
+	e->mss = s->mss;
+	lw->conns[be->neigh]++;
+	e->peer_port = pi;
+	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
+	       RTE_ETHER_ADDR_LEN);
 	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 
@@ -839,6 +990,8 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	int b;
 
 	if (!lb_candidate(meta)) {
+		if (unlikely(meta->l3 == PKT_L3_IPV6))
+			return lb_input6(dp, lw, widx, m, pi, meta, out_pi, cnt);
 		if (unlikely(meta->l4_proto == IPPROTO_ICMP))
 			return lb_icmp_input(dp, lw, m, pi, meta, out_pi);
 		return SL_CNT_OK;
@@ -853,13 +1006,7 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	} else {
 		e = ct_lookup(lw->ct, &ok, now, &d);
 	}
-	/* A new SYN on the tuple of a finished flow (TIME_WAIT, reset) is a new connection:
-	 * it is scheduled afresh, as IPVS's conn_reuse_mode does, not sent to the old
-	 * backend, which may have left the pool. (A one-way flow shows only the client's
-	 * FIN: that is as finished as it gets.) */
-	if (e && d == CT_DIR_ORIG && (e->state == CT_TCP_TIME_WAIT || e->state == CT_TCP_CLOSE ||
-				      (e->oneway && e->state == CT_TCP_FIN_WAIT)) &&
-	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+	if (e && lb_reused(e, d, m, meta)) {
 		ct_delete(lw->ct, e);
 		e = NULL;
 	}

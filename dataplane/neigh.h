@@ -36,7 +36,9 @@
 
 struct neigh_entry {
 	uint64_t word;                  /* NEIGH_VALID | port << 48 | MAC (bytes 0..5) */
-	uint32_t addr;                  /* IPv4, network order */
+	uint32_t addr;                  /* IPv4, network order (when !v6) */
+	uint8_t v6;
+	uint8_t addr6[16];
 	uint64_t asked_tsc;             /* worker 0's last request */
 };
 
@@ -52,6 +54,8 @@ struct pkt_meta;
 
 /* The entry for addr, added if new. Returns its index, or NEIGH_NONE if full. */
 uint32_t neigh_add(struct neigh_table *t, uint32_t addr_be);
+/* The same for an IPv6 address (resolved by neighbour discovery, RFC 4861). */
+uint32_t neigh_add6(struct neigh_table *t, const uint8_t *addr);
 
 /* The neighbour's MAC and port; 0 if unresolved. */
 static inline int
@@ -75,6 +79,11 @@ void neigh_learn_arp(struct neigh_table *t, const struct rte_mbuf *m,
  * Worker 0's upkeep, once per loop pass: sends the requests that are due (at most a few
  * per call) from queue q. Returns the number of frames sent.
  */
+/* Learns from a neighbour advertisement (its target's link-layer address) or a
+ * solicitation (its sender's) about an IPv6 address in the table. Context: any worker. */
+void neigh_learn_nd(struct neigh_table *t, const struct rte_mbuf *m,
+		    const struct pkt_meta *meta, uint16_t pi);
+
 unsigned int neigh_tick(struct neigh_table *t, struct dp *dp, uint16_t q, uint64_t now_tsc);
 
 #endif /* SL_NEIGH_H */

@@ -223,6 +223,8 @@ worker_classify(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct 
 	}
 	if (meta->l3 == PKT_L3_ARP && w->dp->neigh)
 		neigh_learn_arp(w->dp->neigh, m, meta, pi);
+	else if (unlikely(meta->l4_proto == IPPROTO_ICMPV6) && w->dp->neigh)
+		neigh_learn_nd(w->dp->neigh, m, meta, pi);
 	if (local_is_stateless(m, meta)) {
 		worker_finish(w, m, pi, meta->l3 == PKT_L3_ARP ? local_arp_input(lp, m, meta)
 							       : local_nd_input(lp, m, meta));
@@ -465,6 +467,12 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 						  (int)rte_lcore_to_socket_id(lcore), err, errlen);
 			if (!w->lbw)
 				return -ENOMEM;
+			if (lb_has_v6(dp->lb) &&
+			    ct_enable_v6(w->lbw->ct, (int)rte_lcore_to_socket_id(lcore)) != 0) {
+				snprintf(err, errlen, "worker %u: IPv6 connection table: out of "
+					 "memory", w->idx);
+				return -ENOMEM;
+			}
 			w->frag = ipfrag_create(w->idx, (int)rte_lcore_to_socket_id(lcore), err,
 						errlen);
 			if (!w->frag)

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 40
+require_root 43
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -38,6 +38,22 @@ check_eq "30 HTTP requests through the VIP all answered by a backend" 30 \
 check_eq "maglev spread them over the three backends" 3 "$(echo "$answers" | grep -c ' be[123]$')"
 check_eq "each connection is a new flow, each went one way and back" 30 \
 	"$(dp_counter lb_new_flow)"
+
+# IPv6 (the lab's [2001:db8::100]:80, maglev, fnat): twelve connections all answered, on
+# more than one backend, which sees the appliance's IPv6 address as the client.
+answers=$(for p in $(seq 50401 50412); do
+	$CL curl -s -m 3 -6 --local-port "$p" "http://[2001:db8::100]/" || echo FAIL
+done | sort | uniq -c)
+check "IPv6: twelve HTTP requests through the IPv6 VIP, all answered, spread ($(echo $answers))" \
+	test "$(awk '$2 ~ /^be[123]$/ { n += $1 } END { print n + 0 }' <<<"$answers")" -eq 12 \
+	-a "$(echo "$answers" | grep -c ' be[123]$')" -ge 2
+who=$($CL curl -s -m 3 -6 "http://[2001:db8::100]/who")
+check "IPv6 fnat: the backend sees the appliance's address ($who)" \
+	grep -qE '^be[123] 2001:db8:1::1$' <<<"$who"
+wrk_out=$($CL wrk -t2 -c20 -d4s "http://[2001:db8::100]/" 2>&1)
+reqs=$(awk '/requests in/ { print $1 }' <<<"$wrk_out")
+check_eq "IPv6: wrk for 4 s, $reqs requests, no error" "0 yes" \
+	"$(grep -cE 'Socket errors|Non-2xx' <<<"$wrk_out") $( ((${reqs:-0} > 500)) && echo yes)"
 
 # UDP, round robin: three queries, three backends.
 names=$(for i in 1 2 3; do
@@ -302,10 +318,10 @@ rc=$?
 said=no
 grep -qF "$BAD:6: service: pool 'wbe' is not defined" <<<"$out" && said=yes
 check_eq "a config naming an unknown pool is refused with file:line (exit $rc)" "2 yes" "$rc $said"
-printf 'pools:\n  web:\n    backends: ["[2001:db8:1::11]:80"]\nservices:\n  - vip: "[2001:db8::100]:80/tcp"\n    pool: web\n' >"$BAD"
+printf 'pools:\n  web:\n    backends: [198.18.1.11:8080]\nservices:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    mode: dsr\n' >"$BAD"
 out=$(timeout 20 "$BIN" --no-pci --no-huge --no-shconf -l 0,1 -- --port t=null --config "$BAD" \
 	--no-src-filter --ctl none 2>&1)
 said=no
-grep -qF "IPv6 services are not forwarded by this dataplane yet" <<<"$out" && said=yes
-check_eq "a service this dataplane does not forward yet is refused, not pretended" yes "$said"
+grep -qF "$BAD:3: pool web: backend 198.18.1.11:8080: the service at line 5 is dsr, which does not translate ports" <<<"$out" && said=yes
+check_eq "a dsr service whose backend has another port is refused with file:line" yes "$said"
 finish

@@ -676,6 +676,166 @@ test_fragment_and_reassemble(void)
 	rte_mempool_free(big);
 }
 
+static const uint8_t tf6_client[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
+static const uint8_t tf6_vip[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x01, [15] = 0x00 };
+static const uint8_t tf6_back[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x01 };
+static const uint8_t tf6_front[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
+
+/* Tables for an IPv6 service [2001:db8::100]:80 over [2001:db8:1::11..13]:80. */
+static struct lb *
+tf_tables6(const char *mode)
+{
+	static uint64_t version = 1000;
+	char text[1024];
+	struct lb_conf c;
+	struct lb *lb;
+	uint32_t i;
+
+	snprintf(text, sizeof(text),
+		 "pools:\n  web6:\n    backends:\n"
+		 "      - address: \"[2001:db8:1::11]:80\"\n"
+		 "      - address: \"[2001:db8:1::12]:80\"\n"
+		 "      - address: \"[2001:db8:1::13]:80\"\n"
+		 "services:\n  - vip: \"[2001:db8::100]:80/tcp\"\n    pool: web6\n"
+		 "    policy: rr\n    mode: %s\n", mode);
+	if (lb_conf_parse("t6.yaml", text, strlen(text), &c, err, sizeof(err)) != 0) {
+		printf("\n  %s", err);
+		return NULL;
+	}
+	lb = lb_build(&c, tf_neigh, ++version, 1, err, sizeof(err));
+	lb_conf_free(&c);
+	if (!lb) {
+		printf("\n  %s", err);
+		return NULL;
+	}
+	for (i = 0; i < tf_neigh->n; i++) {
+		uint8_t mac[8] = { 0x02, 0xbe, 0, 0, 0, 0, 0, 0 };
+		uint64_t w;
+
+		mac[5] = tf_neigh->e[i].v6 ? tf_neigh->e[i].addr6[15] :
+			 (uint8_t)(ntohl(tf_neigh->e[i].addr) & 0xff);
+		memcpy(&w, mac, sizeof(w));
+		tf_neigh->e[i].word = NEIGH_VALID | (uint64_t)1 << NEIGH_PORT_SHIFT | w;
+	}
+	lb_free(tf_dp.lb);
+	tf_dp.lb = lb;
+	lb_worker_free(tf_w.lbw);
+	tf_w.lbw = lb_worker_create(TF_CT_MAX, 0, SOCKET_ID_ANY, err, sizeof(err));
+	if (!tf_w.lbw || ct_enable_v6(tf_w.lbw->ct, SOCKET_ID_ANY) != 0)
+		return NULL;
+	return lb;
+}
+
+/* IPv6 TCP between two addresses, payload bytes of 'y', checksum complete. */
+static void
+tf_tcp6(struct tf_frame *f, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+	uint16_t dport, uint8_t flags, uint32_t payload)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f->b;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	memset(f, 0, sizeof(*f));
+	memcpy(eth->dst_addr.addr_bytes, tf_mac_front, 6);
+	memcpy(eth->src_addr.addr_bytes, tf_mac_client, 6);
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = htonl(6u << 28 | 0x12345);
+	ip->payload_len = htons((uint16_t)(sizeof(*th) + payload));
+	ip->proto = IPPROTO_TCP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	th->src_port = htons(sport);
+	th->dst_port = htons(dport);
+	th->data_off = 0x50;
+	th->tcp_flags = flags;
+	th->rx_win = htons(64240);
+	memset(th + 1, 'y', payload);
+	th->cksum = rte_ipv6_udptcp_cksum(ip, th);
+	f->len = (uint32_t)(sizeof(*eth) + sizeof(*ip) + sizeof(*th) + payload);
+}
+
+/* 1 if the L4 checksum (TCP's, or ICMPv6's) of the IPv6 packet at ip is right. */
+static int
+tf_tcp6_ok(const struct rte_ipv6_hdr *ip)
+{
+	struct tf_frame copy;
+	struct rte_ipv6_hdr *c = (struct rte_ipv6_hdr *)copy.b;
+	uint8_t *l4 = (uint8_t *)(c + 1);
+	unsigned int at = ip->proto == IPPROTO_TCP ? 16 : 2;
+	uint16_t want, got;
+
+	memcpy(copy.b, ip, sizeof(*ip) + ntohs(ip->payload_len));
+	memcpy(&want, l4 + at, 2);
+	memset(l4 + at, 0, 2);
+	got = rte_ipv6_udptcp_cksum(c, l4);
+	return got == want;
+}
+
+static void
+test_ipv6_fnat_and_dsr_ipip(void)
+{
+	struct tf_frame f, o;
+	const struct rte_ipv6_hdr *ip, *in;
+	const struct rte_tcp_hdr *th;
+	uint8_t be[16], local[16];
+	uint16_t pi, lport;
+
+	CU_ASSERT_FATAL(tf_tables6("fnat") != NULL);
+	tf_tcp6(&f, tf6_client, tf6_vip, 40100, 80, RTE_TCP_SYN_FLAG, 0);
+	CU_ASSERT_EQUAL_FATAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(pi, 1);
+	ip = (const struct rte_ipv6_hdr *)(o.b + 14);
+	th = (const struct rte_tcp_hdr *)(ip + 1);
+	CU_ASSERT_EQUAL(memcmp(ip->src_addr, tf6_back, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(ip->dst_addr, tf6_back, 15), 0);      /* 2001:db8:1::/64 */
+	CU_ASSERT(ip->dst_addr[15] >= 0x11 && ip->dst_addr[15] <= 0x13);
+	CU_ASSERT_EQUAL(o.b[5], ip->dst_addr[15]);              /* to that backend's MAC */
+	CU_ASSERT_EQUAL(th->dst_port, htons(80));
+	CU_ASSERT(tf_tcp6_ok(ip));
+	memcpy(be, ip->dst_addr, 16);
+	memcpy(local, ip->src_addr, 16);
+	lport = ntohs(th->src_port);
+	/* The backend's SYN-ACK comes back to the client from the VIP. */
+	tf_tcp6(&f, be, local, 80, lport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_REPLY);
+	ip = (const struct rte_ipv6_hdr *)(o.b + 14);
+	th = (const struct rte_tcp_hdr *)(ip + 1);
+	CU_ASSERT_EQUAL(memcmp(ip->src_addr, tf6_vip, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(ip->dst_addr, tf6_client, 16), 0);
+	CU_ASSERT_EQUAL(ntohs(th->src_port), 80);
+	CU_ASSERT_EQUAL(ntohs(th->dst_port), 40100);
+	CU_ASSERT(tf_tcp6_ok(ip));
+	CU_ASSERT_EQUAL(memcmp(o.b, tf_mac_client, 6), 0);
+
+	/* dsr-ipip: RFC 2473 outer header, the client's packet intact inside. */
+	CU_ASSERT_FATAL(tf_tables6("dsr-ipip") != NULL);
+	tf_tcp6(&f, tf6_client, tf6_vip, 40101, 80, RTE_TCP_SYN_FLAG, 0);
+	CU_ASSERT_EQUAL_FATAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(o.len, f.len + 40);
+	CU_ASSERT_EQUAL(o.b[12] << 8 | o.b[13], RTE_ETHER_TYPE_IPV6);
+	ip = (const struct rte_ipv6_hdr *)(o.b + 14);
+	in = ip + 1;
+	CU_ASSERT_EQUAL(ip->proto, IPPROTO_IPV6);
+	CU_ASSERT_EQUAL(ntohs(ip->payload_len), f.len - 14);
+	CU_ASSERT_EQUAL(ip->vtc_flow, htonl(6u << 28 | 0x12345));
+	CU_ASSERT_EQUAL(memcmp(ip->src_addr, tf6_back, 16), 0);
+	CU_ASSERT_EQUAL(ip->dst_addr[15], o.b[5]);
+	CU_ASSERT_EQUAL(memcmp(in, f.b + 14, f.len - 14), 0);
+	/* Too big once encapsulated: packet too big, from the front, quoting the packet. */
+	tf_tcp6(&f, tf6_client, tf6_vip, 40101, 80, RTE_TCP_ACK_FLAG, 1440);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FRAG_NEEDED_SENT);
+	CU_ASSERT_EQUAL(pi, 0);
+	ip = (const struct rte_ipv6_hdr *)(o.b + 14);
+	CU_ASSERT_EQUAL(ip->proto, IPPROTO_ICMPV6);
+	CU_ASSERT_EQUAL(memcmp(ip->src_addr, tf6_front, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(ip->dst_addr, tf6_client, 16), 0);
+	CU_ASSERT_EQUAL(((const uint8_t *)(ip + 1))[0], 2);
+	CU_ASSERT_EQUAL(ntohl(*(const uint32_t *)((const uint8_t *)(ip + 1) + 4)), 1460);
+	CU_ASSERT(tf_tcp6_ok(ip));      /* the same pseudo-header sum checks ICMPv6 */
+	CU_ASSERT(o.len <= 14 + 1280);
+}
+
 static void
 test_dsr_config_refusals(void)
 {
@@ -726,6 +886,11 @@ suite_init(void)
 	tf_dp.ports[0].local.v4[0] = htonl(TF_FRONT);
 	tf_dp.ports[0].local.v4[1] = htonl(TF_VIP);
 	tf_dp.ports[0].local.nb_v4 = 2;
+	memcpy(tf_dp.ports[0].local.v6[0], tf6_front, 16);
+	memcpy(tf_dp.ports[0].local.v6[1], tf6_vip, 16);
+	tf_dp.ports[0].local.nb_v6 = 2;
+	memcpy(tf_dp.ports[1].local.v6[0], tf6_back, 16);
+	tf_dp.ports[1].local.nb_v6 = 1;
 	tf_dp.ports[0].mtu = 1500;
 	memcpy(tf_dp.ports[1].local.mac.addr_bytes, tf_mac_back, 6);
 	tf_dp.ports[1].local.v4[0] = htonl(TF_BACK);
@@ -757,6 +922,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_full_table_falls_back_to_maglev),
 	UNIT_TEST(test_icmp_errors_follow_the_flow),
 	UNIT_TEST(test_fragment_and_reassemble),
+	UNIT_TEST(test_ipv6_fnat_and_dsr_ipip),
 	UNIT_TEST(test_dsr_config_refusals),
 	{ NULL, NULL }
 };

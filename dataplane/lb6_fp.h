@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lb6_fp: the IPv6 halves of the balancer's rewrites, included by lb_fp.h only (after its
+ * shared helpers, before the steps that call these).
+ *
+ * fnat rewrites both addresses and ports; IPv6 has no header checksum, so only the L4
+ * one changes (RFC 1624 over the 128-bit addresses). dsr-ipip encapsulates in IPv6
+ * (RFC 2473, next header 41); IPv6 is never fragmented on the way, so a client packet
+ * that no longer fits is answered with ICMPv6 "packet too big" (RFC 4443) and the client
+ * sends smaller, whatever its packet said.
+ *
+ * Context: worker lcore, fast path.
+ */
+#ifndef SL_LB6_FP_H
+#define SL_LB6_FP_H
+
+#define LB6_MIN_MTU 1280                /* RFC 8200: every IPv6 link carries this */
+
+static inline void
+lb_rewrite6(struct rte_mbuf *m, const struct pkt_meta *meta, const uint8_t *nsrc,
+	    const uint8_t *ndst, uint16_t nsport, uint16_t ndport)
+{
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, meta->l3_off);
+	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
+	uint16_t *ports = (uint16_t *)l4, *ck, c;
+
+	if (meta->l4_proto == IPPROTO_TCP)
+		ck = &((struct rte_tcp_hdr *)l4)->cksum;
+	else
+		ck = &((struct rte_udp_hdr *)l4)->dgram_cksum;
+	c = csum_update128(*ck, ip->src_addr, nsrc);
+	c = csum_update128(c, ip->dst_addr, ndst);
+	c = csum_update16(c, ports[0], nsport);
+	c = csum_update16(c, ports[1], ndport);
+	/* UDP over IPv6 must carry a checksum: zero is written as all ones. */
+	*ck = meta->l4_proto == IPPROTO_UDP && c == 0 ? 0xffff : c;
+	memcpy(ip->src_addr, nsrc, 16);
+	memcpy(ip->dst_addr, ndst, 16);
+	ports[0] = nsport;
+	ports[1] = ndport;
+}
+
+/* fnat for an IPv6 flow whose tuples are k[0] (original) and k[1] (reply). */
+static inline int
+lb_fnat6(struct dp *dp, const struct lb *lb, const struct ct_key6 *k, const struct ct_entry *e,
+	 enum ct_dir d, struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t *out_pi)
+{
+	const struct ct_key6 *o = &k[CT_DIR_ORIG], *r = &k[CT_DIR_REPLY];
+
+	if (d == CT_DIR_ORIG) {
+		struct rte_ether_addr mac;
+		uint16_t pi;
+
+		if (!neigh_get(lb->neigh, e->backend, &mac, &pi))
+			return SL_CNT_LB_NEIGH_UNRESOLVED;
+		lb_rewrite6(m, meta, r->dst, r->src, r->dport, r->sport);
+		lb_eth(m, &dp->ports[pi].local.mac, mac.addr_bytes);
+		*out_pi = pi;
+		return SL_CNT_LB_FORWARD;
+	}
+	lb_rewrite6(m, meta, o->dst, o->src, o->dport, o->sport);
+	lb_eth(m, &dp->ports[e->peer_port].local.mac, e->peer_mac);
+	*out_pi = e->peer_port;
+	return SL_CNT_LB_REPLY;
+}
+
+/* A local port for backend:bport -> laddr:port whose reply this worker owns and no flow
+ * of ours uses (lb_lport's IPv6 twin). 0 if none is found within the budget. */
+static inline uint16_t
+lb_lport6(struct lb_worker *lw, unsigned int widx, unsigned int nb_workers,
+	  const uint8_t *baddr, uint16_t bport, const uint8_t *laddr, uint8_t proto,
+	  uint64_t now_tsc)
+{
+	struct pkt_meta rm;
+	struct ct_key6 k;
+	enum ct_dir d;
+	unsigned int tries;
+
+	memset(&rm, 0, sizeof(rm));
+	rm.l3 = PKT_L3_IPV6;
+	memcpy(rm.addr.v6.src, baddr, 16);
+	memcpy(rm.addr.v6.dst, laddr, 16);
+	rm.sport = bport;
+	for (tries = 0; tries < 4096; tries++) {
+		uint16_t p = (uint16_t)lw->lport_next;
+
+		lw->lport_next = lw->lport_next >= 65535 ? LB_LPORT_MIN : lw->lport_next + 1;
+		rm.dport = rte_cpu_to_be_16(p);
+		if (owner_of(&rm, nb_workers) != widx)
+			continue;
+		lb_ct_key6(&k, proto, baddr, laddr, bport, rm.dport);
+		if (ct_lookup6(lw->ct, &k, now_tsc, &d))
+			continue;
+		return rm.dport;
+	}
+	return 0;
+}
+
+/*
+ * Turns the client's oversized IPv6 packet into ICMPv6 "packet too big" back to the
+ * client from the address of the port it came in on, quoting as much of it as fits the
+ * minimum MTU. Returns the event, *out_pi the arrival port.
+ */
+static __rte_noinline int
+lb_ptb6(struct dp *dp, struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t in_pi,
+	uint32_t mtu, uint16_t *out_pi)
+{
+	const struct local_port *lp = &dp->ports[in_pi].local;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, meta->l3_off);
+	static const uint32_t room = LB6_MIN_MTU - sizeof(struct rte_ipv6_hdr) - 8;
+	uint8_t q[LB6_MIN_MTU - sizeof(struct rte_ipv6_hdr) - 8], client[16], *icmp;
+	uint32_t quote = rte_pktmbuf_data_len(m) - meta->l3_off;
+	struct rte_ether_addr a;
+	uint16_t ck;
+
+	if (!lp->nb_v6 || m->nb_segs != 1)
+		return SL_CNT_LB_TOO_BIG;
+	if (quote > room)
+		quote = room;
+	memcpy(q, ip, quote);
+	memcpy(client, ip->src_addr, 16);
+	rte_ether_addr_copy(&eth->src_addr, &a);
+	rte_ether_addr_copy(&a, &eth->dst_addr);
+	rte_ether_addr_copy(&lp->mac, &eth->src_addr);
+	memset(ip, 0, sizeof(*ip));
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(8 + quote));
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, lp->v6[0], 16);
+	memcpy(ip->dst_addr, client, 16);
+	icmp = (uint8_t *)(ip + 1);
+	memset(icmp, 0, 8);
+	icmp[0] = 2;                                    /* packet too big */
+	icmp[4] = (uint8_t)(mtu >> 24);
+	icmp[5] = (uint8_t)(mtu >> 16);
+	icmp[6] = (uint8_t)(mtu >> 8);
+	icmp[7] = (uint8_t)mtu;
+	memcpy(icmp + 8, q, quote);
+	ck = rte_ipv6_udptcp_cksum(ip, icmp);
+	memcpy(icmp + 2, &ck, 2);
+	m->data_len = (uint16_t)(meta->l3_off + sizeof(*ip) + 8 + quote);
+	m->pkt_len = m->data_len;
+	*out_pi = in_pi;
+	return SL_CNT_LB_FRAG_NEEDED_SENT;
+}
+
+/*
+ * dsr-ipip over IPv6: the client's packet inside an IPv6 header (next header 41) from the
+ * backend-side port's first IPv6 address to the backend. The outer header carries the
+ * inner's traffic class and flow label, so paths that spread by flow label keep a flow
+ * together.
+ */
+static inline int
+lb_ip6ip6_encap(struct dp *dp, const uint8_t *baddr, uint16_t pi, struct rte_mbuf *m,
+		const struct pkt_meta *meta, uint16_t in_pi, uint16_t *out_pi)
+{
+	const struct rte_ipv6_hdr *in = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 meta->l3_off);
+	const struct local_port *lp = &dp->ports[pi].local;
+	uint32_t ilen = sizeof(*in) + rte_be_to_cpu_16(in->payload_len);
+	rte_be32_t flow = in->vtc_flow;
+	struct rte_ipv6_hdr *out;
+	uint8_t *p;
+
+	if (ilen + sizeof(*out) > dp->ports[pi].mtu)
+		return lb_ptb6(dp, m, meta, in_pi, dp->ports[pi].mtu - sizeof(*out), out_pi);
+	if (!lp->nb_v6)
+		return SL_CNT_LB_NO_SOURCE_ADDR;
+	p = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*out));
+	if (unlikely(!p))
+		return SL_CNT_LB_NO_HEADROOM;
+	memmove(p, p + sizeof(*out), meta->l3_off);
+	out = (struct rte_ipv6_hdr *)(p + meta->l3_off);
+	out->vtc_flow = flow;
+	out->payload_len = rte_cpu_to_be_16((uint16_t)ilen);
+	out->proto = IPPROTO_IPV6;
+	out->hop_limits = 64;
+	memcpy(out->src_addr, lp->v6[0], 16);
+	memcpy(out->dst_addr, baddr, 16);
+	*out_pi = pi;
+	return SL_CNT_LB_FORWARD;
+}
+
+#endif /* SL_LB6_FP_H */
