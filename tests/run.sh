@@ -107,6 +107,7 @@ suite_unit() {
 
 suite_bpf() {
 	run_tap bpf/test_xdp "$build/tests/bpf/test_xdp"
+	run_tap bpf/test_decap "$build/tests/bpf/test_decap"
 }
 
 suite_integ() {

@@ -265,7 +265,7 @@ check_eq "dsr: wrk for 5 s, $reqs requests, no error" "0 yes" \
 check_eq "dsr: no reply came back through the appliance" "$rep0" "$(dp_counter lb_reply)"
 
 # dsr-ipip: the lab kernel has no ipip module, so each backend runs bpf/'s tc program.
-DECAP=$SLUICE_BUILD/bpf/sluice_decap.o
+DECAP=$SLUICE_BUILD/bpf/sluice_tc_decap.o
 for n in 1 2 3; do
 	ip netns exec sl-be$n tc qdisc add dev eth0 clsact
 	ip netns exec sl-be$n tc filter add dev eth0 ingress bpf direct-action \
