@@ -164,7 +164,9 @@ lb_ip6ip6_encap(struct dp *dp, const uint8_t *baddr, uint16_t pi, struct rte_mbu
 	struct rte_ipv6_hdr *out;
 	uint8_t *p;
 
-	if (ilen + sizeof(*out) > dp->ports[pi].mtu)
+	/* A datagram we reassembled was fragmented by its sender already: the worker
+	 * splits it again inside the tunnel (ipfrag.h). */
+	if (ilen + sizeof(*out) > dp->ports[pi].mtu && m->nb_segs == 1)
 		return lb_ptb6(dp, m, meta, in_pi, dp->ports[pi].mtu - sizeof(*out), out_pi);
 	if (!lp->nb_v6)
 		return SL_CNT_LB_NO_SOURCE_ADDR;
@@ -181,6 +183,118 @@ lb_ip6ip6_encap(struct dp *dp, const uint8_t *baddr, uint16_t pi, struct rte_mbu
 	memcpy(out->dst_addr, baddr, 16);
 	*out_pi = pi;
 	return SL_CNT_LB_FORWARD;
+}
+
+/*
+ * The packet an ICMPv6 error quotes (destination unreachable, packet too big, time
+ * exceeded, parameter problem; RFC 4443), if it starts with a TCP or UDP header right
+ * after its IPv6 header: its tuple into *in as it was sent. The error itself must have no
+ * extension headers either. 0 otherwise. Context: any.
+ */
+static inline int
+lb_icmp6_inner(const struct rte_mbuf *m, const struct pkt_meta *meta, struct pkt_meta *in)
+{
+	const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off);
+	const struct rte_ipv6_hdr *q = (const struct rte_ipv6_hdr *)(icmp + 8);
+	const uint16_t *ports = (const uint16_t *)(q + 1);
+
+	if (meta->l3 != PKT_L3_IPV6 || meta->l4_proto != IPPROTO_ICMPV6 ||
+	    (meta->flags & (PKT_F_FRAG | PKT_F_IP6_EXT)) || icmp[0] < 1 || icmp[0] > 4 ||
+	    meta->l4_len < 8 + sizeof(*q) + 8 || (q->vtc_flow & rte_cpu_to_be_32(0xf0000000)) !=
+	    rte_cpu_to_be_32(0x60000000) || (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP))
+		return 0;
+	memset(in, 0, sizeof(*in));
+	in->l3 = PKT_L3_IPV6;
+	in->l4_proto = q->proto;
+	in->l3_off = (uint16_t)(meta->l4_off + 8);
+	in->l4_off = (uint16_t)(in->l3_off + sizeof(*q));
+	in->l4_len = (uint16_t)(meta->l4_len - 8 - sizeof(*q));
+	memcpy(in->addr.v6.src, q->src_addr, 16);
+	memcpy(in->addr.v6.dst, q->dst_addr, 16);
+	in->sport = ports[0];
+	in->dport = ports[1];
+	return 1;
+}
+
+/* lb_icmp_translate4's IPv6 twin; the ICMPv6 checksum (over the pseudo-header) is
+ * computed afresh. */
+static inline void
+lb_icmp6_translate(struct rte_mbuf *m, const struct pkt_meta *meta, const struct pkt_meta *in,
+		   const uint8_t *from_peer, const uint8_t *nsrc_if_peer, const uint8_t *ndst,
+		   const uint8_t *qsrc, uint16_t qsport, const uint8_t *qdst, uint16_t qdport)
+{
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, meta->l3_off);
+	struct rte_ipv6_hdr *q = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, in->l3_off);
+	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
+	uint16_t *qp = rte_pktmbuf_mtod_offset(m, uint16_t *, in->l4_off), *qck = NULL, ck;
+
+	if (memcmp(ip->src_addr, from_peer, 16) == 0)
+		memcpy(ip->src_addr, nsrc_if_peer, 16);
+	memcpy(ip->dst_addr, ndst, 16);
+	if (in->l4_proto == IPPROTO_UDP)
+		qck = &qp[3];
+	else if (in->l4_len >= 18)
+		qck = &qp[8];
+	if (qck) {
+		ck = csum_update128(*qck, q->src_addr, qsrc);
+		ck = csum_update128(ck, q->dst_addr, qdst);
+		ck = csum_update16(ck, qp[0], qsport);
+		ck = csum_update16(ck, qp[1], qdport);
+		*qck = in->l4_proto == IPPROTO_UDP && ck == 0 ? 0xffff : ck;
+	}
+	memcpy(q->src_addr, qsrc, 16);
+	memcpy(q->dst_addr, qdst, 16);
+	qp[0] = qsport;
+	qp[1] = qdport;
+	icmp[2] = 0;
+	icmp[3] = 0;
+	ck = rte_ipv6_udptcp_cksum(ip, icmp);
+	memcpy(icmp + 2, &ck, 2);
+}
+
+/* lb_icmp_input's IPv6 twin: an ICMPv6 error about one of our flows goes where the flow
+ * goes; packet too big from a client reaches the backend whose packets were too big. */
+static __rte_noinline int
+lb_icmp6_input(struct dp *dp, struct lb_worker *lw, struct rte_mbuf *m, uint16_t pi,
+	       const struct pkt_meta *meta, uint16_t *out_pi)
+{
+	const struct lb *lb = lb_get(dp);
+	const struct ct_key6 *k6, *o, *r;
+	struct rte_ether_addr mac;
+	struct pkt_meta in;
+	struct ct_entry *e;
+	struct ct_key6 k;
+	enum ct_dir d;
+	uint16_t npi;
+
+	if (!lb_icmp6_inner(m, meta, &in))
+		return SL_CNT_OK;
+	lb_ct_key6(&k, in.l4_proto, in.addr.v6.dst, in.addr.v6.src, in.dport, in.sport);
+	e = ct_lookup6(lw->ct, &k, rte_rdtsc(), &d);
+	if (!e)
+		return SL_CNT_OK;
+	if (e->flags & LB_CT_DSR) {
+		int rc = lb_dsr_xmit(dp, lb, e->backend, e->flags, m, meta, pi, out_pi);
+
+		return rc == SL_CNT_LB_FORWARD ? SL_CNT_LB_ICMP_ERROR : rc;
+	}
+	k6 = lw->ct->key6[e - lw->ct->e];
+	o = &k6[CT_DIR_ORIG];
+	r = &k6[CT_DIR_REPLY];
+	if (d == CT_DIR_ORIG) {
+		if (!neigh_get(lb->neigh, e->backend, &mac, &npi))
+			return SL_CNT_LB_NEIGH_UNRESOLVED;
+		lb_icmp6_translate(m, meta, &in, o->src, r->dst, r->src,
+				   r->src, r->sport, r->dst, r->dport);
+		lb_eth(m, &dp->ports[npi].local.mac, mac.addr_bytes);
+		*out_pi = npi;
+	} else {
+		lb_icmp6_translate(m, meta, &in, r->src, o->dst, o->src,
+				   o->src, o->sport, o->dst, o->dport);
+		lb_eth(m, &dp->ports[e->peer_port].local.mac, e->peer_mac);
+		*out_pi = e->peer_port;
+	}
+	return SL_CNT_LB_ICMP_ERROR;
 }
 
 #endif /* SL_LB6_FP_H */

@@ -512,6 +512,10 @@ lb_ipip_encap(struct dp *dp, uint32_t baddr, uint16_t pi, struct rte_mbuf *m,
 	return SL_CNT_LB_FORWARD;
 }
 
+static inline int lb_dsr_xmit(struct dp *dp, const struct lb *lb, uint32_t neigh,
+			      uint16_t flags, struct rte_mbuf *m, const struct pkt_meta *meta,
+			      uint16_t in_pi, uint16_t *out_pi);
+
 #include "lb6_fp.h"
 
 /* dsr and dsr-ipip: the client's packet on to the backend known by its neighbour entry,
@@ -893,7 +897,7 @@ lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned in
 }
 
 /* An IPv6 packet: the same steps as lb_input over the IPv6 tuple table (not looked up
- * ahead in bursts: IPv4 is the volume here). ICMPv6 errors are not translated yet. */
+ * ahead in bursts: IPv4 is the volume here). */
 static __rte_noinline int
 lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf *m,
 	  uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt)
@@ -912,6 +916,8 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 	void *data;
 	int b;
 
+	if (unlikely(meta->l4_proto == IPPROTO_ICMPV6))
+		return lb_icmp6_input(dp, lw, m, pi, meta, out_pi);
 	if ((meta->l4_proto != IPPROTO_TCP && meta->l4_proto != IPPROTO_UDP) ||
 	    (meta->flags & PKT_F_FRAG))
 		return SL_CNT_OK;

@@ -32,11 +32,49 @@
 extern const uint8_t owner_rss_key[OWNER_RSS_KEY_LEN];
 
 /*
- * Toeplitz hash of the flow. Returns 0 for frames that are neither IPv4 nor IPv6.
- * Context: any thread; pure.
+ * The key repeats every 16 bits, so the 32 key bits a Toeplitz input bit selects depend
+ * only on that bit's position mod 16: a byte contributes a value fixed by the byte and by
+ * whether it sits at an even or an odd offset of the input. Two 256-entry tables (2 KB,
+ * L1-resident; owner.c builds them before main) turn the hash into one lookup and one
+ * XOR per byte, where rte_softrss tests every bit. test_owner holds both to a reference.
+ */
+extern uint32_t owner_rss_tbl[2][256];
+
+static inline uint32_t
+owner_hash_bytes(uint32_t h, const uint8_t *p, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i += 2)
+		h ^= owner_rss_tbl[0][p[i]] ^ owner_rss_tbl[1][p[i + 1]];
+	return h;
+}
+
+/*
+ * Toeplitz hash of the flow, as owner_hash_softrss computes it. Returns 0 for frames
+ * that are neither IPv4 nor IPv6. Context: any thread; pure.
  */
 static inline uint32_t
 owner_hash(const struct pkt_meta *m)
+{
+	uint32_t h;
+
+	/* The input is addresses then ports, all in network order: what the tables index. */
+	if (m->l3 == PKT_L3_IPV4)
+		h = owner_hash_bytes(0, (const uint8_t *)&m->addr.v4, 8);
+	else if (m->l3 == PKT_L3_IPV6)
+		h = owner_hash_bytes(0, (const uint8_t *)&m->addr.v6, 32);
+	else
+		return 0;
+	return h ^ owner_rss_tbl[0][((const uint8_t *)&m->sport)[0]] ^
+	       owner_rss_tbl[1][((const uint8_t *)&m->sport)[1]] ^
+	       owner_rss_tbl[0][((const uint8_t *)&m->dport)[0]] ^
+	       owner_rss_tbl[1][((const uint8_t *)&m->dport)[1]];
+}
+
+/* The same with DPDK's bit-serial rte_softrss: the reference (and the benchmark's peer). */
+static inline uint32_t
+owner_hash_softrss(const struct pkt_meta *m)
 {
 	/* rte_softrss takes the tuple as host-order 32-bit words: addresses, then
 	 * (sport << 16 | dport), the layout of struct rte_ipv4/ipv6_tuple. */

@@ -48,20 +48,27 @@ worker_tx_fragments(struct worker *w, struct rte_mbuf *m, uint16_t pi)
 	struct rte_mbuf *out[IPFRAG_OUT_MAX];
 	uint16_t l2 = ipfrag_l2_len(m), mtu = dpp->mtu;
 	const struct rte_ipv4_hdr *ip;
+	const struct rte_ipv6_hdr *ip6;
 	int outer = 0, n, i;
 
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l2);
-	if (rte_pktmbuf_data_len(m) < l2 + sizeof(*ip) + sizeof(*ip) ||
-	    (ip->version_ihl >> 4) != 4) {
+	ip6 = (const struct rte_ipv6_hdr *)ip;
+	if (rte_pktmbuf_data_len(m) < l2 + 2 * sizeof(*ip6) ||
+	    ((ip->version_ihl >> 4) != 4 && (ip->version_ihl >> 4) != 6)) {
 		w->cnt[SL_CNT_FRAG_OUT_FAILED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (ip->next_proto_id == IPPROTO_IPIP && ip->version_ihl == 0x45 &&
-	    local_v4_owned(&dpp->local, ip->src_addr)) {
+	if ((ip->version_ihl >> 4) == 4 && ip->next_proto_id == IPPROTO_IPIP &&
+	    ip->version_ihl == 0x45 && local_v4_owned(&dpp->local, ip->src_addr)) {
 		outer = 1;
 		l2 = (uint16_t)(l2 + sizeof(*ip));
 		mtu = (uint16_t)(mtu - sizeof(*ip));
+	} else if ((ip->version_ihl >> 4) == 6 && ip6->proto == IPPROTO_IPV6 &&
+		   local_v6_owned(&dpp->local, ip6->src_addr)) {
+		outer = 1;
+		l2 = (uint16_t)(l2 + sizeof(*ip6));
+		mtu = (uint16_t)(mtu - sizeof(*ip6));
 	}
 	n = ipfrag_fragment(m, l2, outer, mtu, w->dp->pool, w->dp->pool_indirect, out);
 	if (n < 0) {
@@ -126,6 +133,8 @@ worker_owner(const struct worker *w, const struct rte_mbuf *m, const struct pkt_
 
 	if (unlikely(meta->l4_proto == IPPROTO_ICMP) && w->dp->lb && lb_icmp_inner4(m, meta, &in))
 		return owner_of(&in, w->dp->nb_workers);
+	if (unlikely(meta->l4_proto == IPPROTO_ICMPV6) && w->dp->lb && lb_icmp6_inner(m, meta, &in))
+		return owner_of(&in, w->dp->nb_workers);
 	/* A datagram's fragments meet where their address pair says (a first fragment's
 	 * ports would send it elsewhere); the whole datagram moves on to its flow's owner. */
 	if (unlikely(meta->flags & PKT_F_FRAG) && w->frag) {
@@ -148,11 +157,17 @@ static __rte_noinline void
 worker_reassemble(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta)
 {
 	struct pkt_meta whole;
-	struct rte_mbuf *r = ipfrag_reassemble(w->frag, m, meta, rte_rdtsc());
+	struct rte_mbuf *r;
 	unsigned int owner;
 	uint32_t need;
-	int rc;
+	int rc, refused;
 
+	r = ipfrag_reassemble(w->frag, m, meta, rte_rdtsc(), &refused);
+	if (refused) {
+		w->cnt[SL_CNT_FRAG_DROPPED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	w->cnt[SL_CNT_FRAG_HELD]++;
 	if (!r)
 		return;
@@ -189,8 +204,10 @@ worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt
 		uint16_t out = pi;
 		int v;
 
-		if (unlikely(meta->flags & PKT_F_FRAG) && meta->l3 == PKT_L3_IPV4 &&
-		    local_v4_owned(&w->dp->ports[pi].local, meta->addr.v4.dst)) {
+		if (unlikely(meta->flags & PKT_F_FRAG) &&
+		    (meta->l3 == PKT_L3_IPV4 ?
+		     local_v4_owned(&w->dp->ports[pi].local, meta->addr.v4.dst) :
+		     local_v6_owned(&w->dp->ports[pi].local, meta->addr.v6.dst))) {
 			worker_reassemble(w, m, pi, meta);
 			return;
 		}

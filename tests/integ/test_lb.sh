@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 43
+require_root 44
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -239,6 +239,44 @@ print("whole" if a[:2] == b"be" and a[4:] == q else "got %d bytes" % len(a))
 fr=$(( $(dp_counter frag_reassembled) - fr0 )) fs=$(( $(dp_counter frag_sent) - fs0 ))
 check_eq "a 4000-byte UDP query and its answer, fragmented both ways, arrive whole (reassembled $fr, pieces sent $fs)" \
 	"whole yes" "$said $( ((fr >= 2 && fs >= 4)) && echo yes)"
+
+# The same over IPv6, on services added by reload to the IPv6 VIP: a fragmented query
+# and answer (fragment headers, reassembled and split again), and a closed port whose
+# ICMPv6 refusal reaches the client's socket translated.
+sed -i "/^services:/i\\  names6:\n    backends: [\"[2001:db8:1::11]:53\", \"[2001:db8:1::12]:53\"]\n  closed6:\n    backends: [\"[2001:db8:1::11]:5353\"]" "$CONF"
+printf '  - vip: "[2001:db8::100]:53/udp"\n    pool: names6\n  - vip: "[2001:db8::100]:5353/udp"\n    pool: closed6\n' >>"$CONF"
+v=$(reload | jq -r '.version // .error')
+fr0=$(dp_counter frag_reassembled) ie0=$(dp_counter lb_icmp_error_forwarded)
+said=$($CL timeout 12 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect(("2001:db8::100", 53))
+q = bytes((i * 5) % 251 for i in range(4000))
+s.send(q)
+a = b""
+try:
+    while len(a) < 4004:
+        a += s.recv(9000)
+except socket.timeout:
+    pass
+out = "whole" if a[:2] == b"be" and a[4:] == q else "got %d bytes" % len(a)
+c = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+c.settimeout(2)
+c.connect(("2001:db8::100", 5353))
+c.send(b"anyone?")
+try:
+    c.recv(100)
+    out += " answered"
+except ConnectionRefusedError:
+    out += " refused"
+except socket.timeout:
+    out += " timeout"
+print(out)
+')
+fr=$(( $(dp_counter frag_reassembled) - fr0 )) ie=$(( $(dp_counter lb_icmp_error_forwarded) - ie0 ))
+check_eq "IPv6: a fragmented 4000-byte query and answer arrive whole; a closed port is refused (reload $v; reassembled $fr, ICMPv6 translated $ie)" \
+	"whole refused yes" "$said $( ((fr >= 2 && ie >= 1)) && echo yes)"
 
 # Direct server return. The backends hold the VIP on their loopback (lab.sh, dsr_ready)
 # and answer the client straight from it. DSR needs the client's router on the backends'

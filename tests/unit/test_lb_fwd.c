@@ -46,6 +46,10 @@ static char err[512];
 static const uint8_t tf_mac_client[6] = { 0x02, 0xc1, 0, 0, 0, 2 };
 static const uint8_t tf_mac_front[6] = { 0x02, 0x5c, 0, 0, 0, 1 };
 static const uint8_t tf_mac_back[6] = { 0x02, 0x5c, 0, 0, 0, 2 };
+static const uint8_t tf6_client[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
+static const uint8_t tf6_vip[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x01, [15] = 0x00 };
+static const uint8_t tf6_back[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x01 };
+static const uint8_t tf6_front[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
 
 /* Tables for one service over be1..be3 in the given mode (and options). */
 static struct lb *
@@ -630,7 +634,7 @@ test_fragment_and_reassemble(void)
 		CU_ASSERT_EQUAL(pkt_parse(rte_pktmbuf_mtod(out[i], const uint8_t *),
 					  rte_pktmbuf_data_len(out[i]), &meta), SL_CNT_OK);
 		CU_ASSERT(meta.flags & PKT_F_FRAG);
-		r = ipfrag_reassemble(fr, out[i], &meta, rte_rdtsc());
+		{ int refused; r = ipfrag_reassemble(fr, out[i], &meta, rte_rdtsc(), &refused); CU_ASSERT_EQUAL(refused, 0); }
 		CU_ASSERT_EQUAL(r != NULL, i == 0);
 		if (r)
 			whole = r;
@@ -639,6 +643,67 @@ test_fragment_and_reassemble(void)
 	CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(whole), len);
 	CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_read(whole, 0, len, got), want, len), 0);
 	rte_pktmbuf_free(whole);
+
+	/* IPv6 likewise (fragment headers instead of offsets in the header). */
+	{
+		struct rte_ipv6_hdr *ip6;
+		struct rte_udp_hdr *uh;
+		uint8_t *p;
+		uint32_t k;
+
+		m = rte_pktmbuf_alloc(big);
+		CU_ASSERT_FATAL(m != NULL);
+		len = 14 + 40 + 8 + 3000;
+		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+		if (!p) {
+			CU_FAIL("no room for the datagram");
+			rte_pktmbuf_free(m);
+			return;
+		}
+		memset(p, 0, 14 + 40 + 8);
+		memcpy(p, tf_mac_front, 6);
+		memcpy(p + 6, tf_mac_client, 6);
+		p[12] = 0x86;
+		p[13] = 0xdd;
+		ip6 = (struct rte_ipv6_hdr *)(p + 14);
+		ip6->vtc_flow = htonl(6u << 28);
+		ip6->payload_len = htons(8 + 3000);
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, tf6_client, 16);
+		memcpy(ip6->dst_addr, tf6_vip, 16);
+		uh = (struct rte_udp_hdr *)(ip6 + 1);
+		uh->src_port = htons(5000);
+		uh->dst_port = htons(53);
+		uh->dgram_len = htons(8 + 3000);
+		for (k = 0; k < 3000; k++)
+			((uint8_t *)(uh + 1))[k] = (uint8_t)(k * 3);
+		uh->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, uh);
+		memcpy(want, p, len);
+		n = ipfrag_fragment(m, 14, 0, 1500, tf_pool, ind, out);
+		CU_ASSERT_EQUAL_FATAL(n, 3);
+		whole = NULL;
+		for (i = n - 1; i >= 0; i--) {
+			struct pkt_meta meta;
+			struct rte_mbuf *r;
+			int refused;
+
+			CU_ASSERT(rte_pktmbuf_pkt_len(out[i]) <= 1514);
+			CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_linearize(out[i]), 0);
+			CU_ASSERT_EQUAL(pkt_parse(rte_pktmbuf_mtod(out[i], const uint8_t *),
+						  rte_pktmbuf_data_len(out[i]), &meta), SL_CNT_OK);
+			CU_ASSERT(meta.flags & PKT_F_FRAG);
+			r = ipfrag_reassemble(fr, out[i], &meta, rte_rdtsc(), &refused);
+			CU_ASSERT_EQUAL(refused, 0);
+			CU_ASSERT_EQUAL(r != NULL, i == 0);
+			if (r)
+				whole = r;
+		}
+		CU_ASSERT_FATAL(whole != NULL);
+		CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(whole), len);
+		CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_read(whole, 0, len, got), want, len), 0);
+		rte_pktmbuf_free(whole);
+	}
 
 	/* dsr-ipip: our outer header whole on every piece, the datagram inside split. */
 	CU_ASSERT_FATAL(tf_tables("dsr-ipip", "maglev", "") != NULL);
@@ -676,10 +741,6 @@ test_fragment_and_reassemble(void)
 	rte_mempool_free(big);
 }
 
-static const uint8_t tf6_client[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
-static const uint8_t tf6_vip[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x01, [15] = 0x00 };
-static const uint8_t tf6_back[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x01 };
-static const uint8_t tf6_front[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
 
 /* Tables for an IPv6 service [2001:db8::100]:80 over [2001:db8:1::11..13]:80. */
 static struct lb *
@@ -807,6 +868,70 @@ test_ipv6_fnat_and_dsr_ipip(void)
 	CU_ASSERT_EQUAL(ntohs(th->dst_port), 40100);
 	CU_ASSERT(tf_tcp6_ok(ip));
 	CU_ASSERT_EQUAL(memcmp(o.b, tf_mac_client, 6), 0);
+
+	/* ICMPv6 errors follow the flow: packet too big from the client about the VIP's
+	 * segment goes to the backend about its own; a refusal from the backend about what
+	 * we sent goes to the client about its own. */
+	{
+		struct tf_frame q;
+		uint8_t *icmp;
+		const struct rte_ipv6_hdr *qi;
+		const struct rte_tcp_hdr *qt;
+		uint16_t ck;
+		int dir;
+
+		for (dir = 0; dir < 2; dir++) {
+			const uint8_t *osrc = dir ? be : tf6_client, *odst = dir ? local : tf6_vip;
+
+			if (dir)
+				tf_tcp6(&q, local, be, lport, 80, RTE_TCP_ACK_FLAG, 0);
+			else
+				tf_tcp6(&q, tf6_vip, tf6_client, 80, 40100, RTE_TCP_ACK_FLAG, 0);
+			memset(&f, 0, sizeof(f));
+			memcpy(f.b, q.b, 14);
+			ip = (const struct rte_ipv6_hdr *)(f.b + 14);
+			{
+				struct rte_ipv6_hdr *w = (struct rte_ipv6_hdr *)(f.b + 14);
+
+				w->vtc_flow = htonl(6u << 28);
+				w->payload_len = htons((uint16_t)(8 + q.len - 14));
+				w->proto = IPPROTO_ICMPV6;
+				w->hop_limits = 64;
+				memcpy(w->src_addr, osrc, 16);
+				memcpy(w->dst_addr, odst, 16);
+				icmp = (uint8_t *)(w + 1);
+				icmp[0] = dir ? 1 : 2;  /* unreachable (port) / packet too big */
+				icmp[1] = dir ? 4 : 0;
+				if (!dir)
+					icmp[6] = 0x05, icmp[7] = 0x00;     /* MTU 1280 */
+				memcpy(icmp + 8, q.b + 14, q.len - 14);
+				ck = rte_ipv6_udptcp_cksum(w, icmp);
+				memcpy(icmp + 2, &ck, 2);
+			}
+			f.len = 14 + 40 + 8 + q.len - 14;
+			CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_ICMP_ERROR);
+			ip = (const struct rte_ipv6_hdr *)(o.b + 14);
+			CU_ASSERT(tf_tcp6_ok(ip));                      /* ICMPv6 checksum */
+			qi = (const struct rte_ipv6_hdr *)((const uint8_t *)(ip + 1) + 8);
+			qt = (const struct rte_tcp_hdr *)(qi + 1);
+			CU_ASSERT(tf_tcp6_ok(qi));                      /* the quoted segment's */
+			if (!dir) {
+				CU_ASSERT_EQUAL(pi, 1);
+				CU_ASSERT_EQUAL(memcmp(ip->src_addr, local, 16), 0);
+				CU_ASSERT_EQUAL(memcmp(ip->dst_addr, be, 16), 0);
+				CU_ASSERT_EQUAL(memcmp(qi->src_addr, be, 16), 0);
+				CU_ASSERT_EQUAL(memcmp(qi->dst_addr, local, 16), 0);
+				CU_ASSERT_EQUAL(ntohs(qt->dst_port), lport);
+			} else {
+				CU_ASSERT_EQUAL(pi, 0);
+				CU_ASSERT_EQUAL(memcmp(ip->src_addr, tf6_vip, 16), 0);
+				CU_ASSERT_EQUAL(memcmp(ip->dst_addr, tf6_client, 16), 0);
+				CU_ASSERT_EQUAL(memcmp(qi->src_addr, tf6_client, 16), 0);
+				CU_ASSERT_EQUAL(memcmp(qi->dst_addr, tf6_vip, 16), 0);
+				CU_ASSERT_EQUAL(ntohs(qt->src_port), 40100);
+			}
+		}
+	}
 
 	/* dsr-ipip: RFC 2473 outer header, the client's packet intact inside. */
 	CU_ASSERT_FATAL(tf_tables6("dsr-ipip") != NULL);
