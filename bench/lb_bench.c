@@ -49,6 +49,8 @@
 #include "lb_conf.h"
 #include "maglev.h"
 #include "neigh.h"
+#include "owner_fp.h"
+#include "pkt_fp.h"
 #include "worker.h"
 
 #define FRAME_LEN 64
@@ -95,6 +97,50 @@ median(double *v, unsigned int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return v[n / 2];
+}
+
+/* ns per owner hash over random tuples of one family: the byte tables (owner_hash) or
+ * DPDK's bit-serial rte_softrss (owner_hash_softrss); median of rounds. The sum keeps the
+ * compiler from dropping the work. */
+#define OWNER_BENCH_TUPLES 4096
+static double
+owner_hash_ns(int v6, int softrss, unsigned int rounds)
+{
+	static struct pkt_meta m[OWNER_BENCH_TUPLES];
+	double v[64];
+	uint64_t hz = rte_get_tsc_hz(), rng = 88172645463325252ULL;
+	volatile uint32_t sink = 0;
+	unsigned int r, i, j;
+
+	for (i = 0; i < OWNER_BENCH_TUPLES; i++) {
+		uint8_t *p = (uint8_t *)&m[i].addr;
+
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].l3 = v6 ? PKT_L3_IPV6 : PKT_L3_IPV4;
+		for (j = 0; j < 36; j++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			if (j < 32)
+				p[j] = (uint8_t)rng;
+		}
+		m[i].sport = (uint16_t)rng;
+		m[i].dport = (uint16_t)(rng >> 16);
+	}
+	if (rounds > RTE_DIM(v))
+		rounds = RTE_DIM(v);
+	for (r = 0; r < rounds; r++) {
+		uint64_t t0 = rte_rdtsc_precise();
+		uint32_t acc = 0;
+
+		for (j = 0; j < 64; j++)
+			for (i = 0; i < OWNER_BENCH_TUPLES; i++)
+				acc ^= softrss ? owner_hash_softrss(&m[i]) : owner_hash(&m[i]);
+		sink ^= acc;
+		v[r] = (double)(rte_rdtsc_precise() - t0) * 1e9 / hz / (64.0 * OWNER_BENCH_TUPLES);
+	}
+	(void)sink;
+	return median(v, rounds);
 }
 
 /* Zipf(s) over [0, n): inverse CDF by binary search over a cumulative table. */
@@ -372,6 +418,10 @@ main(int argc, char **argv)
 		printf("%-34s %10.1f %10.1f\n", "established, Zipf", e, e - b);
 		printf("maglev build M=65537: N=100 %.3f ms, N=1000 %.3f ms (median)\n", ms100,
 		       ms1000);
+		printf("owner hash (symmetric Toeplitz), ns per tuple: byte tables %.1f (IPv4) "
+		       "%.1f (IPv6); rte_softrss %.1f (IPv4) %.1f (IPv6)\n",
+		       owner_hash_ns(0, 0, rounds), owner_hash_ns(1, 0, rounds),
+		       owner_hash_ns(0, 1, rounds), owner_hash_ns(1, 1, rounds));
 		printf("counters: lb_new_flow %lu, lb_forward %lu, drops lb_* %lu\n",
 		       (unsigned long)cnt[SL_CNT_LB_NEW_FLOW], (unsigned long)cnt[SL_CNT_LB_FORWARD],
 		       (unsigned long)(cnt[SL_CNT_LB_NO_BACKEND] + cnt[SL_CNT_LB_NEIGH_UNRESOLVED] +
