@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 44
+require_root 45
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -119,6 +119,22 @@ check "least-latency: twelve connections, all answered ($got)" \
 	test "$(echo "$got" | tr ' :' '\n\n' | awk 'NR % 2 == 0 { n += $1 } END { print n }')" -eq 12
 policy maglev >/dev/null
 
+# A backend stops (its nginx killed by its PID file) and is marked down (state: maint,
+# what sluiced's health checks will do): no new flow goes to it, and every connection
+# is answered. Then it comes back.
+be3_pid=$(cat /run/sluice/lab/be3/nginx.pid)
+kill "$be3_pid"
+for _ in $(seq 50); do kill -0 "$be3_pid" 2>/dev/null || break; sleep 0.1; done
+web 198.18.1.11:80 198.18.1.12:80 "{ address: 198.18.1.13:80, state: maint }"
+v=$(reload | jq -r '.version // .error')
+got=$(seqcurl 12 52701)
+check "be3 stopped and marked maint (reload: $v): twelve connections, none to be3, all answered ($got)" \
+	sh -c "! echo '$got' | grep -q be3 && [ \"\$(echo '$got' | tr ' :' '\n\n' | awk 'NR % 2 == 0 { n += \$1 } END { print n }')\" -eq 12 ]"
+ip netns exec sl-be3 /usr/sbin/nginx -c /run/sluice/lab/be3/nginx.conf \
+	-e /run/sluice/lab/be3/error.log
+web 198.18.1.11:80 198.18.1.12:80 198.18.1.13:80
+reload >/dev/null
+
 # Pool changes under load. web: be1, be2, be3 -> be2 drained, be3 weight 2 -> be3 gone.
 # Ten connections from fixed ports before the change, closed by the server (so the
 # client may use its ports again at once): their finished flows stay in our table
@@ -134,7 +150,7 @@ web 198.18.1.11:80
 v3=$(reload | jq -r '.version // .error')
 wait $wrk_pid
 wrk_out=$(cat /tmp/sl-lb-wrk.$$); rm -f /tmp/sl-lb-wrk.$$
-check_eq "two pool changes published while wrk ran (versions)" "10 11" "$v2 $v3"
+check_eq "two pool changes published while wrk ran (versions)" "12 13" "$v2 $v3"
 errs=$(grep -cE 'Socket errors|Non-2xx' <<<"$wrk_out")
 check_eq "wrk across both changes: no error, so no established flow moved" 0 "$errs"
 after=$(for p in $(seq 50101 50118); do $CL curl -s -m 3 --local-port "$p" http://198.18.0.100/; done |
