@@ -17,6 +17,8 @@
 
 #define TM_M     MAGLEV_M_DEFAULT
 #define TM_N_MAX 1000
+#define TM_PIN_EQUAL    0x1c4c95800f3e63c5ULL
+#define TM_PIN_WEIGHTED 0x9b597b2de4be7652ULL
 
 static uint16_t tm_table[TM_M], tm_table2[TM_M];
 static struct maglev_backend tm_b[TM_N_MAX];
@@ -176,6 +178,41 @@ test_deterministic_and_order_free(void)
 	CU_ASSERT(tm_moved(tm_table, id1, tm_table2, id2) < 0.05);
 }
 
+/* FNV-1a over a table: a fingerprint of every slot. */
+static uint64_t
+tm_fingerprint(const uint16_t *t, uint32_t m)
+{
+	uint64_t h = 1469598103934665603ULL;
+	uint32_t i;
+
+	for (i = 0; i < m; i++) {
+		h = (h ^ (t[i] & 0xff)) * 1099511628211ULL;
+		h = (h ^ (t[i] >> 8)) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * The tables themselves are fixed: every appliance running a release must send a flow
+ * where every other one does, so a change to the build that moves a slot must be seen
+ * and made on purpose. Fingerprints of the tables this algorithm built when it was
+ * written (equal weights, N = 1000; mixed weights 1..256 with a drained backend).
+ */
+static void
+test_tables_pinned(void)
+{
+	uint32_t i;
+
+	tm_backends(1000, 1);
+	CU_ASSERT_EQUAL_FATAL(maglev_build(tm_b, 1000, TM_M, tm_table, tm_s), 0);
+	CU_ASSERT_EQUAL(tm_fingerprint(tm_table, TM_M), TM_PIN_EQUAL);
+	tm_backends(50, 1);
+	for (i = 0; i < 50; i++)
+		tm_b[i].weight = (uint16_t)(i == 7 ? 0 : (i * 37) % 256 + 1);
+	CU_ASSERT_EQUAL_FATAL(maglev_build(tm_b, 50, TM_M, tm_table, tm_s), 0);
+	CU_ASSERT_EQUAL(tm_fingerprint(tm_table, TM_M), TM_PIN_WEIGHTED);
+}
+
 static void
 test_bad_sizes(void)
 {
@@ -197,6 +234,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_disruption),
 	UNIT_TEST(test_deterministic_and_order_free),
 	UNIT_TEST(test_bad_sizes),
+	UNIT_TEST(test_tables_pinned),
 	{ NULL, NULL },
 };
 
