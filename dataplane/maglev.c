@@ -37,10 +37,77 @@ maglev_size_ok(uint32_t m)
 	return 1;
 }
 
+/*
+ * The tail. With r slots left free, a claim walks about m / r preferences, so the last
+ * few hundred slots cost about half of all probes (sum of m / r). There, a backend's
+ * first free preference is found arithmetically instead: slot f is its j-th preference
+ * for j = (f - pos) * skip^-1 mod m, so the claim takes the free slot of least j, r
+ * multiplications instead of m / r dependent loads — the same slot the walk would reach,
+ * so the same table (test_maglev pins it). Below MAGLEV_TAIL free slots that is cheaper.
+ */
+#define MAGLEV_TAIL 256u
+
+/* a^-1 mod m (m prime, 0 < a < m): extended Euclid. */
+static uint32_t
+maglev_inverse(uint32_t a, uint32_t m)
+{
+	int64_t t = 0, nt = 1, r = m, nr = a;
+
+	while (nr) {
+		int64_t q = r / nr, x;
+
+		x = t - q * nt;
+		t = nt;
+		nt = x;
+		x = r - q * nr;
+		r = nr;
+		nr = x;
+	}
+	return (uint32_t)(t < 0 ? t + m : t);
+}
+
+/* x mod m for x < 2^42 by a double reciprocal (one correction either way suffices). */
+static inline uint32_t
+maglev_mod(uint64_t x, uint32_t m, double rm)
+{
+	int64_t r = (int64_t)(x - (uint64_t)((double)x * rm) * m);
+
+	if (r < 0)
+		r += m;
+	else if (r >= (int64_t)m)
+		r -= m;
+	return (uint32_t)r;
+}
+
+/* Index in free[0..r) of backend x's first free preference. */
+static uint32_t
+maglev_tail_pick(const uint32_t *free_slots, uint32_t r, struct maglev_scratch *x, uint32_t m,
+		 double rm)
+{
+	uint32_t k, best = 0, best_j = UINT32_MAX;
+
+	if (!x->inv)
+		x->inv = maglev_inverse(x->skip, m);
+	for (k = 0; k < r; k++) {
+		uint32_t f = free_slots[k];
+		uint32_t d = f >= x->pos ? f - x->pos : f + m - x->pos;
+		uint32_t j = maglev_mod((uint64_t)d * x->inv, m, rm);
+
+		if (j < best_j) {
+			best_j = j;
+			best = k;
+		}
+	}
+	return best;
+}
+
 int
 maglev_build(const struct maglev_backend *b, uint32_t n, uint32_t m, uint16_t *table,
 	     struct maglev_scratch *s)
 {
+	uint32_t free_slots[MAGLEV_TAIL], nfree = 0;
+	double rm = 1.0 / m;
+	int tail = 0;
 	uint32_t i, filled = 0, max_w = 0;
 	uint64_t *taken;
 
@@ -53,6 +120,7 @@ maglev_build(const struct maglev_backend *b, uint32_t n, uint32_t m, uint16_t *t
 		s[i].pos = (uint32_t)(b[i].id >> 32) % m;
 		s[i].skip = (uint32_t)b[i].id % (m - 1) + 1;
 		s[i].credit = 0;
+		s[i].inv = 0;
 		if (b[i].weight > max_w)
 			max_w = b[i].weight;
 	}
@@ -72,10 +140,34 @@ maglev_build(const struct maglev_backend *b, uint32_t n, uint32_t m, uint16_t *t
 			while (s[i].credit >= max_w && filled < m) {
 				uint32_t p = s[i].pos;
 
-				while (taken[p >> 6] & (1ULL << (p & 63))) {
-					p += s[i].skip;
-					if (p >= m)
-						p -= m;
+				if (!tail && m - filled <= MAGLEV_TAIL) {
+					uint32_t w;
+
+					for (w = 0; w < (m + 63) / 64; w++) {
+						uint64_t f = ~taken[w];
+
+						while (f) {
+							uint32_t q = w * 64 + (uint32_t)__builtin_ctzll(f);
+
+							if (q >= m)
+								break;
+							free_slots[nfree++] = q;
+							f &= f - 1;
+						}
+					}
+					tail = 1;
+				}
+				if (tail) {
+					uint32_t k = maglev_tail_pick(free_slots, nfree, &s[i], m, rm);
+
+					p = free_slots[k];
+					free_slots[k] = free_slots[--nfree];
+				} else {
+					while (taken[p >> 6] & (1ULL << (p & 63))) {
+						p += s[i].skip;
+						if (p >= m)
+							p -= m;
+					}
 				}
 				taken[p >> 6] |= 1ULL << (p & 63);
 				table[p] = (uint16_t)i;

@@ -44,6 +44,7 @@ struct maglev_scratch {
 	uint32_t pos;           /* next preferred slot */
 	uint32_t skip;
 	uint32_t credit;
+	uint32_t inv;           /* skip^-1 mod M, once needed (0: not yet) */
 };
 
 /* The identity hash of a backend named by len bytes (e.g. address then port). */

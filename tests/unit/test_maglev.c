@@ -17,6 +17,7 @@
 
 #define TM_M     MAGLEV_M_DEFAULT
 #define TM_N_MAX 1000
+#define RTE_DIM_(a) (sizeof(a) / sizeof((a)[0]))
 #define TM_PIN_EQUAL    0x1c4c95800f3e63c5ULL
 #define TM_PIN_WEIGHTED 0x9b597b2de4be7652ULL
 
@@ -213,6 +214,62 @@ test_tables_pinned(void)
 	CU_ASSERT_EQUAL(tm_fingerprint(tm_table, TM_M), TM_PIN_WEIGHTED);
 }
 
+/* The build as the paper states it, walk by walk: the reference for any table size. */
+static void
+tm_reference(const struct maglev_backend *b, uint32_t n, uint32_t m, uint16_t *t)
+{
+	static uint32_t pos[TM_N_MAX], skip[TM_N_MAX], credit[TM_N_MAX];
+	uint32_t i, filled = 0, max_w = 0;
+
+	memset(t, 0xff, sizeof(*t) * m);
+	for (i = 0; i < n; i++) {
+		pos[i] = (uint32_t)(b[i].id >> 32) % m;
+		skip[i] = (uint32_t)b[i].id % (m - 1) + 1;
+		credit[i] = 0;
+		if (b[i].weight > max_w)
+			max_w = b[i].weight;
+	}
+	while (max_w && filled < m)
+		for (i = 0; i < n && filled < m; i++)
+			for (credit[i] += b[i].weight; credit[i] >= max_w && filled < m;
+			     credit[i] -= max_w) {
+				while (t[pos[i]] != MAGLEV_NONE)
+					pos[i] = (pos[i] + skip[i]) % m;
+				t[pos[i]] = (uint16_t)i;
+				pos[i] = (pos[i] + skip[i]) % m;
+				filled++;
+			}
+}
+
+/* Every size, small (all of it the arithmetic tail) to large, equal and mixed weights:
+ * the same table as the reference. */
+static void
+test_same_as_reference(void)
+{
+	static const uint32_t sizes[] = { 2, 3, 13, 251, 257, 1009, 4099, 65537 };
+	static const uint32_t counts[] = { 1, 2, 3, 7, 100, 1000 };
+	unsigned int a, c, w;
+
+	for (a = 0; a < RTE_DIM_(sizes); a++)
+		for (c = 0; c < RTE_DIM_(counts); c++)
+			for (w = 0; w < 2; w++) {
+				uint32_t n = counts[c], i;
+
+				if (n > sizes[a])
+					continue;
+				tm_backends(n, 1);
+				for (i = 0; w && i < n; i++)
+					tm_b[i].weight = (uint16_t)((i * 53) % 7 ? (i * 53) % 256 + 1 : 0);
+				CU_ASSERT_EQUAL_FATAL(maglev_build(tm_b, n, sizes[a], tm_table, tm_s), 0);
+				tm_reference(tm_b, n, sizes[a], tm_table2);
+				if (memcmp(tm_table, tm_table2, sizeof(*tm_table) * sizes[a]) != 0) {
+					printf("\n  M=%u N=%u %s differs ", sizes[a], n,
+					       w ? "weighted" : "equal");
+					CU_FAIL("table differs from the reference");
+				}
+			}
+}
+
 static void
 test_bad_sizes(void)
 {
@@ -235,6 +292,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_deterministic_and_order_free),
 	UNIT_TEST(test_bad_sizes),
 	UNIT_TEST(test_tables_pinned),
+	UNIT_TEST(test_same_as_reference),
 	{ NULL, NULL },
 };
 
