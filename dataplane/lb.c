@@ -40,7 +40,7 @@ lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
 	for (i = 0; i < p->nb; i++) {
 		const struct lb_conf_backend *cb = &cp->backends[i];
 		struct lb_backend *b = &p->b[i];
-		uint8_t name[18];
+		uint8_t name[20] = { 0 };   /* rte_jhash reads whole words: room to 4n */
 
 		b->v6 = cb->addr.family == AF_INET6;
 		if (b->v6)
