@@ -34,7 +34,7 @@ tm_backends(uint32_t n, uint16_t w)
 	for (i = 0; i < n; i++) {
 		uint8_t name[6] = { 198, 18, (uint8_t)(i / 250), (uint8_t)(i % 250 + 1), 0, 80 };
 
-		tm_b[i].id = maglev_id(name, 6);
+		tm_b[i].id = maglev_id(name, sizeof(name));
 		tm_b[i].weight = w;
 	}
 }
