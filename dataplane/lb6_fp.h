@@ -16,24 +16,35 @@
 
 #define LB6_MIN_MTU 1280                /* RFC 8200: every IPv6 link carries this */
 
+/* A TCP or UDP checksum over IPv6 after both addresses (os -> ns, od -> nd) and both
+ * ports (ports[] -> nsp, ndp) change (RFC 1624); UDP's zero is written as all ones, as
+ * UDP over IPv6 must carry a checksum. */
+static inline uint16_t
+lb_csum6(uint16_t ck, uint8_t proto, const uint8_t *os, const uint8_t *ns, const uint8_t *od,
+	 const uint8_t *nd, const uint16_t *ports, uint16_t nsp, uint16_t ndp)
+{
+	uint16_t c = csum_update128(ck, os, ns);
+
+	c = csum_update128(c, od, nd);
+	c = csum_update16(c, ports[0], nsp);
+	c = csum_update16(c, ports[1], ndp);
+	return proto == IPPROTO_UDP && c == 0 ? 0xffff : c;
+}
+
 static inline void
 lb_rewrite6(struct rte_mbuf *m, const struct pkt_meta *meta, const uint8_t *nsrc,
 	    const uint8_t *ndst, uint16_t nsport, uint16_t ndport)
 {
 	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, meta->l3_off);
 	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
-	uint16_t *ports = (uint16_t *)l4, *ck, c;
+	uint16_t *ports = (uint16_t *)l4, *ck;
 
 	if (meta->l4_proto == IPPROTO_TCP)
 		ck = &((struct rte_tcp_hdr *)l4)->cksum;
 	else
 		ck = &((struct rte_udp_hdr *)l4)->dgram_cksum;
-	c = csum_update128(*ck, ip->src_addr, nsrc);
-	c = csum_update128(c, ip->dst_addr, ndst);
-	c = csum_update16(c, ports[0], nsport);
-	c = csum_update16(c, ports[1], ndport);
-	/* UDP over IPv6 must carry a checksum: zero is written as all ones. */
-	*ck = meta->l4_proto == IPPROTO_UDP && c == 0 ? 0xffff : c;
+	*ck = lb_csum6(*ck, meta->l4_proto, ip->src_addr, nsrc, ip->dst_addr, ndst, ports, nsport,
+		       ndport);
 	memcpy(ip->src_addr, nsrc, 16);
 	memcpy(ip->dst_addr, ndst, 16);
 	ports[0] = nsport;
@@ -64,36 +75,20 @@ lb_fnat6(struct dp *dp, const struct lb *lb, const struct ct_key6 *k, const stru
 	return SL_CNT_LB_REPLY;
 }
 
-/* A local port for backend:bport -> laddr:port whose reply this worker owns and no flow
- * of ours uses (lb_lport's IPv6 twin). 0 if none is found within the budget. */
+/* lb_lport for IPv6: backend baddr:bport -> laddr. */
 static inline uint16_t
 lb_lport6(struct lb_worker *lw, unsigned int widx, unsigned int nb_workers,
 	  const uint8_t *baddr, uint16_t bport, const uint8_t *laddr, uint8_t proto,
 	  uint64_t now_tsc)
 {
 	struct pkt_meta rm;
-	struct ct_key6 k;
-	enum ct_dir d;
-	unsigned int tries;
 
 	memset(&rm, 0, sizeof(rm));
 	rm.l3 = PKT_L3_IPV6;
 	memcpy(rm.addr.v6.src, baddr, 16);
 	memcpy(rm.addr.v6.dst, laddr, 16);
 	rm.sport = bport;
-	for (tries = 0; tries < 4096; tries++) {
-		uint16_t p = (uint16_t)lw->lport_next;
-
-		lw->lport_next = lw->lport_next >= 65535 ? LB_LPORT_MIN : lw->lport_next + 1;
-		rm.dport = rte_cpu_to_be_16(p);
-		if (owner_of(&rm, nb_workers) != widx)
-			continue;
-		lb_ct_key6(&k, proto, baddr, laddr, bport, rm.dport);
-		if (ct_lookup6(lw->ct, &k, now_tsc, &d))
-			continue;
-		return rm.dport;
-	}
-	return 0;
+	return lb_lport_find(lw, widx, nb_workers, &rm, proto, now_tsc);
 }
 
 /*
@@ -235,13 +230,9 @@ lb_icmp6_translate(struct rte_mbuf *m, const struct pkt_meta *meta, const struct
 		qck = &qp[3];
 	else if (in->l4_len >= 18)
 		qck = &qp[8];
-	if (qck) {
-		ck = csum_update128(*qck, q->src_addr, qsrc);
-		ck = csum_update128(ck, q->dst_addr, qdst);
-		ck = csum_update16(ck, qp[0], qsport);
-		ck = csum_update16(ck, qp[1], qdport);
-		*qck = in->l4_proto == IPPROTO_UDP && ck == 0 ? 0xffff : ck;
-	}
+	if (qck)
+		*qck = lb_csum6(*qck, in->l4_proto, q->src_addr, qsrc, q->dst_addr, qdst, qp, qsport,
+				qdport);
 	memcpy(q->src_addr, qsrc, 16);
 	memcpy(q->dst_addr, qdst, 16);
 	qp[0] = qsport;

@@ -288,35 +288,79 @@ lb_pick(const struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned
 	return b == MAGLEV_NONE ? -1 : b;
 }
 
-/* A local port for backend bsrc:bport -> laddr whose reply this worker owns and no flow
- * of ours uses. 0 if none is found within the budget. */
+/*
+ * A local port for the reply tuple *rm (backend:port -> local address; rm->dport is
+ * chosen here) whose owner is this worker, so replies need no hand-off, and which no flow
+ * of ours uses. 0 if none is found within the budget. Only the port changes from one try
+ * to the next, so the owner hash is the rest of the tuple's, once, XOR the port's two
+ * bytes' contributions (owner_fp.h).
+ */
+static inline uint16_t
+lb_lport_find(struct lb_worker *lw, unsigned int widx, unsigned int nb_workers,
+	      struct pkt_meta *rm, uint8_t proto, uint64_t now_tsc)
+{
+	uint32_t base;
+	unsigned int tries;
+	enum ct_dir d;
+
+	rm->dport = 0;
+	base = owner_hash(rm);
+	for (tries = 0; tries < 4096; tries++) {
+		uint16_t p = (uint16_t)lw->lport_next;
+		struct ct_entry *e;
+
+		lw->lport_next = lw->lport_next >= 65535 ? LB_LPORT_MIN : lw->lport_next + 1;
+		if (nb_workers > 1 && ((base ^ owner_rss_tbl[0][p >> 8] ^ owner_rss_tbl[1][p & 0xff]) %
+				       OWNER_RETA_SIZE) % nb_workers != widx)
+			continue;
+		rm->dport = rte_cpu_to_be_16(p);
+		if (rm->l3 == PKT_L3_IPV6) {
+			struct ct_key6 k6;
+
+			lb_ct_key6(&k6, proto, rm->addr.v6.src, rm->addr.v6.dst, rm->sport, rm->dport);
+			e = ct_lookup6(lw->ct, &k6, now_tsc, &d);
+		} else {
+			struct ct_key k;
+
+			lb_ct_key4(&k, proto, rm->addr.v4.src, rm->addr.v4.dst, rm->sport, rm->dport);
+			e = ct_lookup(lw->ct, &k, now_tsc, &d);
+		}
+		if (!e)
+			return rm->dport;
+	}
+	return 0;
+}
+
+/* The same for backend baddr:bport -> laddr (IPv4). */
 static inline uint16_t
 lb_lport(struct lb_worker *lw, unsigned int widx, unsigned int nb_workers, uint32_t baddr,
 	 uint16_t bport, uint32_t laddr, uint8_t proto, uint64_t now_tsc)
 {
 	struct pkt_meta rm;
-	struct ct_key k;
-	enum ct_dir d;
-	unsigned int tries;
 
 	memset(&rm, 0, sizeof(rm));
 	rm.l3 = PKT_L3_IPV4;
 	rm.addr.v4.src = baddr;
 	rm.addr.v4.dst = laddr;
 	rm.sport = bport;
-	for (tries = 0; tries < 4096; tries++) {
-		uint16_t p = (uint16_t)lw->lport_next;
+	return lb_lport_find(lw, widx, nb_workers, &rm, proto, now_tsc);
+}
 
-		lw->lport_next = lw->lport_next >= 65535 ? LB_LPORT_MIN : lw->lport_next + 1;
-		rm.dport = rte_cpu_to_be_16(p);
-		if (owner_of(&rm, nb_workers) != widx)
-			continue;
-		lb_ct_key4(&k, proto, baddr, laddr, bport, rm.dport);
-		if (ct_lookup(lw->ct, &k, now_tsc, &d))
-			continue;
-		return rm.dport;
-	}
-	return 0;
+/* A TCP or UDP checksum over IPv4 after both addresses and both ports change (RFC 1624);
+ * a UDP checksum of zero (none sent) stays zero. */
+static inline uint16_t
+lb_csum4(uint16_t ck, uint8_t proto, uint32_t os, uint32_t ns, uint32_t od, uint32_t nd,
+	 const uint16_t *ports, uint16_t nsp, uint16_t ndp)
+{
+	uint16_t c;
+
+	if (proto == IPPROTO_UDP && ck == 0)
+		return 0;
+	c = csum_update32(ck, os, ns);
+	c = csum_update32(c, od, nd);
+	c = csum_update16(c, ports[0], nsp);
+	c = csum_update16(c, ports[1], ndp);
+	return proto == IPPROTO_UDP ? csum_udp_fixup(ck, c) : c;
 }
 
 /* Rewrites addresses and ports of an IPv4 TCP/UDP packet, checksums updated. */
@@ -327,7 +371,6 @@ lb_rewrite4(struct rte_mbuf *m, const struct pkt_meta *meta, uint32_t nsrc, uint
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
 	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
 	uint16_t *ports = (uint16_t *)l4, *ck;
-	uint16_t old;
 
 	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr, nsrc);
 	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr, ndst);
@@ -335,15 +378,8 @@ lb_rewrite4(struct rte_mbuf *m, const struct pkt_meta *meta, uint32_t nsrc, uint
 		ck = &((struct rte_tcp_hdr *)l4)->cksum;
 	else
 		ck = &((struct rte_udp_hdr *)l4)->dgram_cksum;
-	old = *ck;
-	if (!(meta->l4_proto == IPPROTO_UDP && old == 0)) {
-		uint16_t c = csum_update32(old, ip->src_addr, nsrc);
-
-		c = csum_update32(c, ip->dst_addr, ndst);
-		c = csum_update16(c, ports[0], nsport);
-		c = csum_update16(c, ports[1], ndport);
-		*ck = meta->l4_proto == IPPROTO_UDP ? csum_udp_fixup(old, c) : c;
-	}
+	*ck = lb_csum4(*ck, meta->l4_proto, ip->src_addr, nsrc, ip->dst_addr, ndst, ports, nsport,
+		       ndport);
 	ip->src_addr = nsrc;
 	ip->dst_addr = ndst;
 	ports[0] = nsport;
@@ -685,15 +721,9 @@ lb_icmp_translate4(struct rte_mbuf *m, const struct pkt_meta *meta, const struct
 		qck = &qp[3];
 	else if (in->l4_proto == IPPROTO_TCP && in->l4_len >= 18)
 		qck = &qp[8];
-	if (qck) {
-		uint16_t old = *qck;
-
-		ck = csum_update32(old, q->src_addr, qsrc);
-		ck = csum_update32(ck, q->dst_addr, qdst);
-		ck = csum_update16(ck, qp[0], qsport);
-		ck = csum_update16(ck, qp[1], qdport);
-		*qck = in->l4_proto == IPPROTO_UDP ? csum_udp_fixup(old, ck) : ck;
-	}
+	if (qck)
+		*qck = lb_csum4(*qck, in->l4_proto, q->src_addr, qsrc, q->dst_addr, qdst, qp, qsport,
+				qdport);
 	q->hdr_checksum = csum_update32(q->hdr_checksum, q->src_addr, qsrc);
 	q->hdr_checksum = csum_update32(q->hdr_checksum, q->dst_addr, qdst);
 	q->src_addr = qsrc;
@@ -829,6 +859,74 @@ lb_pick_stateless(const struct lb *lb, const struct lb_service *s, const struct 
 	return b == MAGLEV_NONE ? -1 : b;
 }
 
+/* The service a packet is addressed to (its exact port, then the address's any-port
+ * service), or NULL. */
+static inline const struct lb_service *
+lb_service_of(const struct lb *lb, const struct pkt_meta *meta)
+{
+	struct lb_svc_key sk;
+	void *data;
+
+	memset(&sk, 0, sizeof(sk));
+	sk.proto = meta->l4_proto;
+	sk.port = meta->dport;
+	if (meta->l3 == PKT_L3_IPV6) {
+		sk.family = 6;
+		memcpy(sk.addr, meta->addr.v6.dst, 16);
+	} else {
+		sk.family = 4;
+		sk.addr[0] = meta->addr.v4.dst;
+	}
+	if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0) {
+		sk.port = 0;
+		if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0)
+			return NULL;
+	}
+	return &lb->svc[(uintptr_t)data];
+}
+
+/* A new flow's entry, once inserted: what it belongs to and how to reach both ends. */
+static inline void
+lb_flow_init(struct lb_worker *lw, struct ct_entry *e, const struct lb *lb,
+	     const struct lb_service *s, const struct lb_backend *be, uint16_t flags,
+	     const struct rte_mbuf *m, uint16_t pi, uint64_t *cnt)
+{
+	cnt[SL_CNT_LB_NEW_FLOW]++;
+	/* The entry names its backend by what outlives a table version: the reply tuple
+	 * (address, port) and the neighbour. */
+	e->service = (uint32_t)(s - lb->svc);
+	e->backend = be->neigh;
+	e->flags = LB_CT_ACTIVE | flags;
+	e->mss = s->mss;
+	lw->conns[be->neigh]++;
+	e->peer_port = pi;
+	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
+	       RTE_ETHER_ADDR_LEN);
+}
+
+/* An fnat service's new flow: a TCP SYN (else lb_no_conn, as IPVS), the policy's
+ * backend, resolved. SL_CNT_OK with *be and its port *npi, or the drop reason. */
+static inline int
+lb_fnat_backend(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
+		const struct lb_service *s, const struct rte_mbuf *m, const struct pkt_meta *meta,
+		uint64_t now, const struct lb_backend **be, uint16_t *npi)
+{
+	struct rte_ether_addr mac;
+	int b;
+
+	if (meta->l4_proto == IPPROTO_TCP &&
+	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+	    RTE_TCP_SYN_FLAG)
+		return SL_CNT_LB_NO_CONN;
+	b = lb_pick(dp, lb, lw, widx, s, meta, now);
+	if (b < 0)
+		return SL_CNT_LB_NO_BACKEND;
+	*be = &lb->pools[s->pool].b[b];
+	if (!neigh_get(lb->neigh, (*be)->neigh, &mac, npi))
+		return SL_CNT_LB_NEIGH_UNRESOLVED;
+	return SL_CNT_OK;
+}
+
 /*
  * A packet of no known flow to a dsr or dsr-ipip service. Only the client's side passes
  * here, so the entry holds one tuple and follows the client's flags alone. What the
@@ -885,14 +983,8 @@ lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned in
 		return lb_dsr_xmit(dp, lb, lb->pools[s->pool].b[b].neigh, flags, m, meta, pi,
 				   out_pi);
 	}
-	cnt[SL_CNT_LB_NEW_FLOW]++;
-	e->service = (uint32_t)(s - lb->svc);
-	e->backend = be->neigh;
-	e->flags = LB_CT_ACTIVE | flags;
+	lb_flow_init(lw, e, lb, s, be, flags, m, pi, cnt);
 	e->oneway = 1;
-	e->mss = s->mss;
-	lw->conns[be->neigh]++;
-	e->peer_port = pi;
 	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 
@@ -906,15 +998,12 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 	const struct lb_service *s;
 	const struct lb_backend *be;
 	struct ct_key6 ok, rk;
-	struct lb_svc_key sk;
 	struct ct_entry *e;
-	struct rte_ether_addr mac;
 	uint64_t now = rte_rdtsc();
 	const uint8_t *laddr;
 	uint16_t npi, lport, bport;
 	enum ct_dir d;
-	void *data;
-	int b;
+	int rc;
 
 	if (unlikely(meta->l4_proto == IPPROTO_ICMPV6))
 		return lb_icmp6_input(dp, lw, m, pi, meta, out_pi);
@@ -930,29 +1019,14 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 	}
 	if (e)
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
-	memset(&sk, 0, sizeof(sk));
-	sk.proto = meta->l4_proto;
-	sk.family = 6;
-	sk.port = meta->dport;
-	memcpy(sk.addr, meta->addr.v6.dst, 16);
-	if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0) {
-		sk.port = 0;
-		if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0)
-			return SL_CNT_OK;
-	}
-	s = &lb->svc[(uintptr_t)data];
+	s = lb_service_of(lb, meta);
+	if (!s)
+		return SL_CNT_OK;
 	if (s->mode != LB_MODE_FNAT)
 		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
-	if (meta->l4_proto == IPPROTO_TCP &&
-	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
-	    RTE_TCP_SYN_FLAG)
-		return SL_CNT_LB_NO_CONN;
-	b = lb_pick(dp, lb, lw, widx, s, meta, now);
-	if (b < 0)
-		return SL_CNT_LB_NO_BACKEND;
-	be = &lb->pools[s->pool].b[b];
-	if (!neigh_get(lb->neigh, be->neigh, &mac, &npi))
-		return SL_CNT_LB_NEIGH_UNRESOLVED;
+	rc = lb_fnat_backend(dp, lb, lw, widx, s, m, meta, now, &be, &npi);
+	if (rc != SL_CNT_OK)
+		return rc;
 	if (!dp->ports[npi].local.nb_v6)
 		return SL_CNT_LB_NO_SOURCE_ADDR;
 	laddr = dp->ports[npi].local.v6[0];
@@ -964,15 +1038,7 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 	e = ct_insert_new6(lw->ct, &ok, &rk, meta->l4_proto, now);
 	if (!e)
 		return SL_CNT_LB_CT_FULL;
-	cnt[SL_CNT_LB_NEW_FLOW]++;
-	e->service = (uint32_t)(s - lb->svc);
-	e->backend = be->neigh;
-	e->flags = LB_CT_ACTIVE | LB_CT_V6;
-	e->mss = s->mss;
-	lw->conns[be->neigh]++;
-	e->peer_port = pi;
-	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
-	       RTE_ETHER_ADDR_LEN);
+	lb_flow_init(lw, e, lb, s, be, LB_CT_V6, m, pi, cnt);
 	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 
@@ -985,15 +1051,12 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	const struct lb_service *s;
 	const struct lb_backend *be;
 	struct ct_key ok, rk;
-	struct lb_svc_key sk;
 	struct ct_entry *e;
-	struct rte_ether_addr mac;
 	uint64_t now = rte_rdtsc();
 	uint32_t laddr, baddr;
 	uint16_t npi, lport, bport;
 	enum ct_dir d;
-	void *data;
-	int b;
+	int rc;
 
 	if (!lb_candidate(meta)) {
 		if (unlikely(meta->l3 == PKT_L3_IPV6))
@@ -1018,29 +1081,14 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	}
 	if (e)
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
-	memset(&sk, 0, sizeof(sk));
-	sk.proto = meta->l4_proto;
-	sk.family = 4;
-	sk.port = meta->dport;
-	sk.addr[0] = meta->addr.v4.dst;
-	if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0) {
-		sk.port = 0;
-		if (rte_hash_lookup_data(lb->svc_hash, &sk, &data) < 0)
-			return SL_CNT_OK;
-	}
-	s = &lb->svc[(uintptr_t)data];
+	s = lb_service_of(lb, meta);
+	if (!s)
+		return SL_CNT_OK;
 	if (s->mode != LB_MODE_FNAT)
 		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
-	if (meta->l4_proto == IPPROTO_TCP &&
-	    (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
-	    RTE_TCP_SYN_FLAG)
-		return SL_CNT_LB_NO_CONN;
-	b = lb_pick(dp, lb, lw, widx, s, meta, now);
-	if (b < 0)
-		return SL_CNT_LB_NO_BACKEND;
-	be = &lb->pools[s->pool].b[b];
-	if (!neigh_get(lb->neigh, be->neigh, &mac, &npi))
-		return SL_CNT_LB_NEIGH_UNRESOLVED;
+	rc = lb_fnat_backend(dp, lb, lw, widx, s, m, meta, now, &be, &npi);
+	if (rc != SL_CNT_OK)
+		return rc;
 	if (!dp->ports[npi].local.nb_v4)
 		return SL_CNT_LB_NO_SOURCE_ADDR;
 	laddr = dp->ports[npi].local.v4[0];
@@ -1054,17 +1102,7 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	e = ct_insert_new(lw->ct, &ok, &rk, meta->l4_proto, now);
 	if (!e)
 		return SL_CNT_LB_CT_FULL;
-	cnt[SL_CNT_LB_NEW_FLOW]++;
-	/* The entry names its backend by what outlives a table version: the reply tuple
-	 * (address, port) and the neighbour. */
-	e->service = (uint32_t)(s - lb->svc);
-	e->backend = be->neigh;
-	e->flags = LB_CT_ACTIVE;
-	e->mss = s->mss;
-	lw->conns[be->neigh]++;
-	e->peer_port = pi;
-	memcpy(e->peer_mac, rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr.addr_bytes,
-	       RTE_ETHER_ADDR_LEN);
+	lb_flow_init(lw, e, lb, s, be, 0, m, pi, cnt);
 	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 45
+require_root 46
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -209,39 +209,17 @@ check_eq "8 MB through fnat arrive intact (SHA-256 from the backend)" "$want" "$
 kill "$IPERF_PID" "$SUM_PID" 2>/dev/null
 rm -f "$CONF.data"
 
-# ICMP errors travel with their flow: a UDP service whose backend port is closed. The
-# backend's "port unreachable" (about the packet we sent it) reaches the client
-# translated, quoting the client's own packet, so its connected socket sees the refusal.
-sed -i "/^services:/i\\  closed:\n    backends: [198.18.1.11:5353]" "$CONF"
-printf '  - vip: 198.18.0.100:5353/udp\n    pool: closed\n' >>"$CONF"
-reload >/dev/null
-ie0=$(dp_counter lb_icmp_error_forwarded)
-said=$($CL timeout 5 /usr/bin/python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
-s.connect(("198.18.0.100", 5353))
-s.send(b"anyone?")
-try:
-    s.recv(100)
-    print("answered")
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-')
-check_eq "a closed backend port: the client's socket is refused (ICMP translated back: $(( $(dp_counter lb_icmp_error_forwarded) - ie0 )))" \
-	"refused yes" "$said $( (( $(dp_counter lb_icmp_error_forwarded) > ie0 )) && echo yes)"
-
-# Fragments: a 4000-byte query to the name service (fnat, rr). The client's fragments
-# are put back together, translated and sent to the backend in pieces; the backend's
-# fragmented answer likewise on its way back. The client must get every byte back.
-fr0=$(dp_counter frag_reassembled) fs0=$(dp_counter frag_sent)
-said=$($CL timeout 8 /usr/bin/python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# udp_probe FAMILY VIP: a 4000-byte query to VIP:53 (the name service), whose answer
+# must come back whole ("whole"), then a datagram to VIP:5353, whose backend port is
+# closed ("refused" if the client's connected socket heard the refusal).
+udp_probe() {
+	$CL timeout 12 /usr/bin/python3 - "$@" <<'PY'
+import socket, sys
+fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
+vip = sys.argv[2]
+s = socket.socket(fam, socket.SOCK_DGRAM)
 s.settimeout(3)
-s.connect(("198.18.0.100", 53))
+s.connect((vip, 53))
 q = bytes((i * 7) % 251 for i in range(4000))
 s.send(q)
 a = b""
@@ -250,36 +228,10 @@ try:
         a += s.recv(9000)
 except socket.timeout:
     pass
-print("whole" if a[:2] == b"be" and a[4:] == q else "got %d bytes" % len(a))
-')
-fr=$(( $(dp_counter frag_reassembled) - fr0 )) fs=$(( $(dp_counter frag_sent) - fs0 ))
-check_eq "a 4000-byte UDP query and its answer, fragmented both ways, arrive whole (reassembled $fr, pieces sent $fs)" \
-	"whole yes" "$said $( ((fr >= 2 && fs >= 4)) && echo yes)"
-
-# The same over IPv6, on services added by reload to the IPv6 VIP: a fragmented query
-# and answer (fragment headers, reassembled and split again), and a closed port whose
-# ICMPv6 refusal reaches the client's socket translated.
-sed -i "/^services:/i\\  names6:\n    backends: [\"[2001:db8:1::11]:53\", \"[2001:db8:1::12]:53\"]\n  closed6:\n    backends: [\"[2001:db8:1::11]:5353\"]" "$CONF"
-printf '  - vip: "[2001:db8::100]:53/udp"\n    pool: names6\n  - vip: "[2001:db8::100]:5353/udp"\n    pool: closed6\n' >>"$CONF"
-v=$(reload | jq -r '.version // .error')
-fr0=$(dp_counter frag_reassembled) ie0=$(dp_counter lb_icmp_error_forwarded)
-said=$($CL timeout 12 /usr/bin/python3 -c '
-import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.settimeout(3)
-s.connect(("2001:db8::100", 53))
-q = bytes((i * 5) % 251 for i in range(4000))
-s.send(q)
-a = b""
-try:
-    while len(a) < 4004:
-        a += s.recv(9000)
-except socket.timeout:
-    pass
-out = "whole" if a[:2] == b"be" and a[4:] == q else "got %d bytes" % len(a)
-c = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+out = "whole" if a[:2] == b"be" and a[4:] == q else "got-%d-bytes" % len(a)
+c = socket.socket(fam, socket.SOCK_DGRAM)
 c.settimeout(2)
-c.connect(("2001:db8::100", 5353))
+c.connect((vip, 5353))
 c.send(b"anyone?")
 try:
     c.recv(100)
@@ -289,10 +241,29 @@ except ConnectionRefusedError:
 except socket.timeout:
     out += " timeout"
 print(out)
-')
-fr=$(( $(dp_counter frag_reassembled) - fr0 )) ie=$(( $(dp_counter lb_icmp_error_forwarded) - ie0 ))
-check_eq "IPv6: a fragmented 4000-byte query and answer arrive whole; a closed port is refused (reload $v; reassembled $fr, ICMPv6 translated $ie)" \
-	"whole refused yes" "$said $( ((fr >= 2 && ie >= 1)) && echo yes)"
+PY
+}
+
+# Fragments and ICMP errors, both families. The 4000-byte query's fragments are put back
+# together, translated and sent to the backend in pieces; its fragmented answer likewise
+# on the way back. The closed port's ICMP "port unreachable" (about the packet we sent
+# the backend) reaches the client translated, quoting the client's own packet. The
+# services on :5353 and the IPv6 ones are added to the running VIPs by reload.
+sed -i "/^services:/i\\  closed:\n    backends: [198.18.1.11:5353]\n  names6:\n    backends: [\"[2001:db8:1::11]:53\", \"[2001:db8:1::12]:53\"]\n  closed6:\n    backends: [\"[2001:db8:1::11]:5353\"]" "$CONF"
+printf '  - vip: 198.18.0.100:5353/udp\n    pool: closed\n  - vip: "[2001:db8::100]:53/udp"\n    pool: names6\n  - vip: "[2001:db8::100]:5353/udp"\n    pool: closed6\n' >>"$CONF"
+v=$(reload | jq -r '.version // .error')
+for fam in 4 6; do
+	vip=198.18.0.100
+	((fam == 6)) && vip=2001:db8::100
+	fr0=$(dp_counter frag_reassembled) fs0=$(dp_counter frag_sent) ie0=$(dp_counter lb_icmp_error_forwarded)
+	said=$(udp_probe "$fam" "$vip")
+	fr=$(( $(dp_counter frag_reassembled) - fr0 )) fs=$(( $(dp_counter frag_sent) - fs0 ))
+	ie=$(( $(dp_counter lb_icmp_error_forwarded) - ie0 ))
+	check_eq "IPv$fam: a 4000-byte UDP query and its answer, fragmented both ways, arrive whole (reload $v; reassembled $fr, pieces sent $fs)" \
+		"whole yes" "${said%% *} $( ((fr >= 2 && fs >= 4)) && echo yes)"
+	check_eq "IPv$fam: a closed backend port refuses the client's socket (ICMP translated back: $ie)" \
+		"refused yes" "${said##* } $( ((ie >= 1)) && echo yes)"
+done
 
 # Direct server return. The backends hold the VIP on their loopback (lab.sh, dsr_ready)
 # and answer the client straight from it. DSR needs the client's router on the backends'

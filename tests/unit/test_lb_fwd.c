@@ -51,6 +51,37 @@ static const uint8_t tf6_vip[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x01, [15] =
 static const uint8_t tf6_back[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x01 };
 static const uint8_t tf6_front[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
 
+/*
+ * Puts built tables in force: every backend resolved on port 1 with MAC
+ * 02:be:00:00:00:<last address byte>, and a fresh connection table (IPv6 too) per case.
+ */
+static struct lb *
+tf_install(struct lb *lb)
+{
+	uint32_t i;
+
+	if (!lb) {
+		printf("\n  %s", err);
+		return NULL;
+	}
+	for (i = 0; i < tf_neigh->n; i++) {
+		uint8_t mac[8] = { 0x02, 0xbe, 0, 0, 0, 0, 0, 0 };
+		uint64_t w;
+
+		mac[5] = tf_neigh->e[i].v6 ? tf_neigh->e[i].addr6[15] :
+			 (uint8_t)(ntohl(tf_neigh->e[i].addr) & 0xff);
+		memcpy(&w, mac, sizeof(w));
+		tf_neigh->e[i].word = NEIGH_VALID | (uint64_t)1 << NEIGH_PORT_SHIFT | w;
+	}
+	lb_free(tf_dp.lb);
+	tf_dp.lb = lb;
+	lb_worker_free(tf_w.lbw);
+	tf_w.lbw = lb_worker_create(TF_CT_MAX, 0, SOCKET_ID_ANY, err, sizeof(err));
+	if (!tf_w.lbw || ct_enable_v6(tf_w.lbw->ct, SOCKET_ID_ANY) != 0)
+		return NULL;
+	return lb;
+}
+
 /* Tables for one service over be1..be3 in the given mode (and options). */
 static struct lb *
 tf_tables(const char *mode, const char *policy, const char *extra)
@@ -59,7 +90,6 @@ tf_tables(const char *mode, const char *policy, const char *extra)
 	char text[1024];
 	struct lb_conf c;
 	struct lb *lb;
-	uint32_t i;
 
 	snprintf(text, sizeof(text),
 		 "pools:\n  web:\n    backends:\n"
@@ -74,25 +104,7 @@ tf_tables(const char *mode, const char *policy, const char *extra)
 	}
 	lb = lb_build(&c, tf_neigh, ++version, 1, err, sizeof(err));
 	lb_conf_free(&c);
-	if (!lb) {
-		printf("\n  %s", err);
-		return NULL;
-	}
-	/* Every backend resolved on port 1, MAC 02:be:00:00:00:<last byte>. */
-	for (i = 0; i < tf_neigh->n; i++) {
-		uint8_t mac[8] = { 0x02, 0xbe, 0, 0, 0, 0, 0, 0 };
-		uint64_t w;
-
-		mac[5] = (uint8_t)(ntohl(tf_neigh->e[i].addr) & 0xff);
-		memcpy(&w, mac, sizeof(w));
-		tf_neigh->e[i].word = NEIGH_VALID | (uint64_t)1 << NEIGH_PORT_SHIFT | w;
-	}
-	lb_free(tf_dp.lb);
-	tf_dp.lb = lb;
-	/* A fresh connection table per case. */
-	lb_worker_free(tf_w.lbw);
-	tf_w.lbw = lb_worker_create(TF_CT_MAX, 0, SOCKET_ID_ANY, err, sizeof(err));
-	return tf_w.lbw ? lb : NULL;
+	return tf_install(lb);
 }
 
 struct tf_frame {
@@ -750,7 +762,6 @@ tf_tables6(const char *mode)
 	char text[1024];
 	struct lb_conf c;
 	struct lb *lb;
-	uint32_t i;
 
 	snprintf(text, sizeof(text),
 		 "pools:\n  web6:\n    backends:\n"
@@ -765,26 +776,7 @@ tf_tables6(const char *mode)
 	}
 	lb = lb_build(&c, tf_neigh, ++version, 1, err, sizeof(err));
 	lb_conf_free(&c);
-	if (!lb) {
-		printf("\n  %s", err);
-		return NULL;
-	}
-	for (i = 0; i < tf_neigh->n; i++) {
-		uint8_t mac[8] = { 0x02, 0xbe, 0, 0, 0, 0, 0, 0 };
-		uint64_t w;
-
-		mac[5] = tf_neigh->e[i].v6 ? tf_neigh->e[i].addr6[15] :
-			 (uint8_t)(ntohl(tf_neigh->e[i].addr) & 0xff);
-		memcpy(&w, mac, sizeof(w));
-		tf_neigh->e[i].word = NEIGH_VALID | (uint64_t)1 << NEIGH_PORT_SHIFT | w;
-	}
-	lb_free(tf_dp.lb);
-	tf_dp.lb = lb;
-	lb_worker_free(tf_w.lbw);
-	tf_w.lbw = lb_worker_create(TF_CT_MAX, 0, SOCKET_ID_ANY, err, sizeof(err));
-	if (!tf_w.lbw || ct_enable_v6(tf_w.lbw->ct, SOCKET_ID_ANY) != 0)
-		return NULL;
-	return lb;
+	return tf_install(lb);
 }
 
 /* IPv6 TCP between two addresses, payload bytes of 'y', checksum complete. */
@@ -961,6 +953,52 @@ test_ipv6_fnat_and_dsr_ipip(void)
 	CU_ASSERT(o.len <= 14 + 1280);
 }
 
+/* fnat's local port: the reply tuple it makes is owned by the worker that chose it,
+ * for any number of workers, both families (the owner hash by parts must agree with
+ * owner_of whole). */
+static void
+test_lport_reply_owned_by_chooser(void)
+{
+	struct pkt_meta rm;
+	unsigned int nw, w, i, bad = 0;
+	uint32_t rng = 12345;
+
+	for (nw = 1; nw <= 5; nw++)
+		for (w = 0; w < nw; w++)
+			for (i = 0; i < 200; i++) {
+				uint32_t baddr, laddr;
+				uint16_t bport, p;
+
+				rng = rng * 1103515245u + 12345u;
+				baddr = rng;
+				laddr = rng * 7u;
+				bport = (uint16_t)(rng >> 7);
+				memset(&rm, 0, sizeof(rm));
+				if (i & 1) {
+					uint8_t b6[16], l6[16];
+
+					memset(b6, (int)(rng & 0xff), 16);
+					memset(l6, (int)(rng >> 24), 16);
+					p = lb_lport6(tf_w.lbw, w, nw, b6, bport, l6, IPPROTO_TCP,
+						      rte_rdtsc());
+					rm.l3 = PKT_L3_IPV6;
+					memcpy(rm.addr.v6.src, b6, 16);
+					memcpy(rm.addr.v6.dst, l6, 16);
+				} else {
+					p = lb_lport(tf_w.lbw, w, nw, baddr, bport, laddr, IPPROTO_TCP,
+						     rte_rdtsc());
+					rm.l3 = PKT_L3_IPV4;
+					rm.addr.v4.src = baddr;
+					rm.addr.v4.dst = laddr;
+				}
+				rm.sport = bport;
+				rm.dport = p;
+				if (!p || owner_of(&rm, nw) != w)
+					bad++;
+			}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void
 test_dsr_config_refusals(void)
 {
@@ -1048,6 +1086,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_icmp_errors_follow_the_flow),
 	UNIT_TEST(test_fragment_and_reassemble),
 	UNIT_TEST(test_ipv6_fnat_and_dsr_ipip),
+	UNIT_TEST(test_lport_reply_owned_by_chooser),
 	UNIT_TEST(test_dsr_config_refusals),
 	{ NULL, NULL }
 };
