@@ -17,10 +17,28 @@
  *     (the balancer splits the inner datagram instead, so every piece is a whole tunnel
  *     packet; a fragmented outer header was not sent by it)
  *   bad outer or inner header (length, version)        -> TC_ACT_SHOT, drop_malformed
- * Any source may tunnel to the backend, as with a kernel tunnel whose remote is "any":
- * a backend that must accept tunnels only from its balancers says so in its firewall (or
- * nftables on the outer source) — the choice Katran's decap makes too. One 802.1Q tag in
- * front of the IP header is not looked through (backends' ports are untagged in the lab).
+ *   a tunnel from a source the list does not allow     -> TC_ACT_SHOT, drop_source_not_allowed
+ *
+ * Which sources may tunnel: sl_decap_src_v4/_v6 list the balancers' addresses (16 slots
+ * per family, filled with bpftool). While a family's list is empty, any source may, as
+ * with a kernel tunnel whose remote is "any". Fill it on any backend reachable from
+ * outside: clsact ingress runs before netfilter (even its netdev ingress hook), so no
+ * firewall rule ever sees the outer header, and a spoofed tunnel would deliver any inner
+ * packet to the backend's stack, past source-based rules. The outer destination is not
+ * checked: a backend decapsulates what its port receives.
+ *
+ * VLANs: on the receive path the kernel moves an 802.1Q tag into the skb's metadata
+ * before clsact ingress runs, so a tagged tunnel is decapsulated on the parent port and
+ * delivered to its VLAN device as usual; attaching to the VLAN device works too.
+ *
+ * The outer header goes with bpf_skb_adjust_room at the MAC layer and
+ * BPF_F_ADJ_ROOM_FIXED_GSO: a GRO-merged tunnel skb keeps its gso_size. Without the
+ * flag the kernel grows gso_size by the outer length, as if the sender could now fill
+ * bigger segments, and a forwarded skb (to a container owning the VIP, say) is then
+ * re-segmented past the MTU or dropped (projectcalico/calico#11252 hit it in VXLAN
+ * decap); a GRO-merged UDP skb is refused outright without the flag. 4-in-4 and 6-in-6
+ * keep their L3 protocol, so the DECAP_L3 flags (6.3+) are not needed; not using them
+ * keeps the program loadable on 5.x kernels.
  *
  * Attach: tc qdisc add dev IF clsact
  *         tc filter add dev IF ingress bpf direct-action object-file sluice_tc_decap.o section tc
@@ -36,15 +54,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-enum sl_decap_reason {
-	SL_DECAP_OK_V4,
-	SL_DECAP_OK_V6,
-	SL_DECAP_PASS_NOT_TUNNEL,
-	SL_DECAP_DROP_MALFORMED,
-	SL_DECAP_DROP_FRAGMENT,
-	SL_DECAP_DROP_ADJUST,           /* the kernel refused to shrink the packet */
-	SL_DECAP__MAX
-};
+#include "sluice_tc_decap_abi.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -52,6 +62,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } sl_decap_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_DECAP_SRC_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} sl_decap_src_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_DECAP_SRC_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_decap_src_v6);
+} sl_decap_src_v6 SEC(".maps");
 
 #define IP_MF     0x2000
 #define IP_OFFSET 0x1fff
@@ -67,11 +91,58 @@ sl_decap_count(int reason, int verdict)
 	return verdict;
 }
 
+/*
+ * 1 if saddr (network order) may tunnel to us: listed, or the list is empty. An array
+ * scan rather than a hash, so that "empty" needs no separate count to keep in step.
+ * The lookup key is a copy of the loop index: with &i itself passed to the helper, the
+ * verifier (6.18) loses i's bound through the stack slot and reports an infinite loop
+ * (clang 14 -O2).
+ */
+static __always_inline int
+sl_decap_src4_ok(__u32 saddr)
+{
+	int listed = 0;
+	__u32 i;
+
+	for (i = 0; i < SL_DECAP_SRC_MAX; i++) {
+		__u32 k = i, *a = bpf_map_lookup_elem(&sl_decap_src_v4, &k);
+
+		if (!a || !*a)
+			continue;
+		if (*a == saddr)
+			return 1;
+		listed = 1;
+	}
+	return !listed;
+}
+
+static __always_inline int
+sl_decap_src6_ok(const struct in6_addr *saddr)
+{
+	__u32 s0 = saddr->in6_u.u6_addr32[0], s1 = saddr->in6_u.u6_addr32[1];
+	__u32 s2 = saddr->in6_u.u6_addr32[2], s3 = saddr->in6_u.u6_addr32[3];
+	int listed = 0;
+	__u32 i;
+
+	for (i = 0; i < SL_DECAP_SRC_MAX; i++) {
+		__u32 k = i;
+		struct sl_decap_src_v6 *a = bpf_map_lookup_elem(&sl_decap_src_v6, &k);
+
+		if (!a || !(a->addr[0] | a->addr[1] | a->addr[2] | a->addr[3]))
+			continue;
+		if (a->addr[0] == s0 && a->addr[1] == s1 && a->addr[2] == s2 && a->addr[3] == s3)
+			return 1;
+		listed = 1;
+	}
+	return !listed;
+}
+
 /* Removes outer_len bytes after the Ethernet header. */
 static __always_inline int
 sl_decap_strip(struct __sk_buff *skb, __u32 outer_len, int ok)
 {
-	if (bpf_skb_adjust_room(skb, -(__s32)outer_len, BPF_ADJ_ROOM_MAC, 0))
+	if (bpf_skb_adjust_room(skb, -(__s32)outer_len, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_FIXED_GSO))
 		return sl_decap_count(SL_DECAP_DROP_ADJUST, TC_ACT_SHOT);
 	return sl_decap_count(ok, TC_ACT_OK);
 }
@@ -91,6 +162,8 @@ int sl_decap(struct __sk_buff *skb)
 
 		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_IPIP)
 			return sl_decap_count(SL_DECAP_PASS_NOT_TUNNEL, TC_ACT_OK);
+		if (!sl_decap_src4_ok(ip->saddr))
+			return sl_decap_count(SL_DECAP_DROP_SOURCE, TC_ACT_SHOT);
 		if (ip->version != 4 || ip->ihl < 5 ||
 		    bpf_ntohs(ip->tot_len) < ip->ihl * 4 + sizeof(*in))
 			return sl_decap_count(SL_DECAP_DROP_MALFORMED, TC_ACT_SHOT);
@@ -108,6 +181,8 @@ int sl_decap(struct __sk_buff *skb)
 
 		if ((void *)(ip + 1) > end || ip->nexthdr != IPPROTO_IPV6)
 			return sl_decap_count(SL_DECAP_PASS_NOT_TUNNEL, TC_ACT_OK);
+		if (!sl_decap_src6_ok(&ip->saddr))
+			return sl_decap_count(SL_DECAP_DROP_SOURCE, TC_ACT_SHOT);
 		in = ip + 1;
 		if ((void *)(in + 1) > end || ip->version != 6 || in->version != 6 ||
 		    bpf_ntohs(in->payload_len) + sizeof(*in) != bpf_ntohs(ip->payload_len))

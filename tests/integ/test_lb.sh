@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 46
+require_root 47
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -296,8 +296,32 @@ for n in 1 2 3; do
 	ip netns exec sl-be$n tc filter add dev eth0 ingress bpf direct-action \
 		object-file "$DECAP" section tc
 done
+# decap_map N NAME: the id of map NAME of the decapsulator attached on sl-beN's eth0.
+decap_map() {
+	local pid m
+	pid=$(ip netns exec "sl-be$1" bpftool -j net show dev eth0 | jq '.[0].tc[0].id')
+	for m in $(bpftool -j prog show id "$pid" | jq '.map_ids[]'); do
+		[[ $(bpftool -j map show id "$m" | jq -r .name) == "$2" ]] && echo "$m"
+	done
+}
+decap_refused() {       # decap_refused N: tunnels sl-beN refused for their source
+	bpftool -j map dump id "$(decap_map "$1" sl_decap_stats)" |
+		jq '[.[] | select(.formatted.key == 6) | .formatted.values[].value] | add'
+}
 sed -i "0,/mode: dsr/s//mode: dsr-ipip/" "$CONF"
 v=$(reload | jq -r '.version // .error')
+# Tunnels only from the balancer: a backend listing another source refuses ours (counted),
+# then each lists the appliance's back address, 198.18.1.1, and takes them.
+for n in 1 2 3; do
+	bpftool map update id "$(decap_map $n sl_decap_src_v4)" key 0 0 0 0 value 198 18 1 99
+done
+$CL curl -s -m 2 --local-port 53099 http://198.18.0.100/ >/dev/null
+refused=$(( $(decap_refused 1) + $(decap_refused 2) + $(decap_refused 3) ))
+check "dsr-ipip: a backend whose list names another balancer refuses the tunnel ($refused counted)" \
+	test "$refused" -gt 0
+for n in 1 2 3; do
+	bpftool map update id "$(decap_map $n sl_decap_src_v4)" key 0 0 0 0 value 198 18 1 1
+done
 check_eq "dsr-ipip, rr: nine connections, three per backend (reload: $v)" "be1:3 be2:3 be3:3 " \
 	"$(seqcurl 9 53101)"
 who=$($CL curl -s -m 3 http://198.18.0.100/who)
