@@ -43,7 +43,6 @@ struct maglev_backend {
 struct maglev_scratch {
 	uint32_t pos;           /* next preferred slot */
 	uint32_t skip;
-	uint32_t credit;
 	uint32_t inv;           /* skip^-1 mod M, once needed (0: not yet) */
 };
 

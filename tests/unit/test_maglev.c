@@ -2,7 +2,8 @@
 /*
  * test_maglev: the weighted Maglev table (dataplane/maglev.c): balance with equal
  * weights, slots proportional to weights, few slots moved when a backend goes or comes,
- * determinism, and refusal of bad sizes.
+ * determinism, refusal of bad sizes, and the tables themselves: pinned, and the same as
+ * the paper's walk for every size and kind of pool.
  *
  * Context: test process; no EAL.
  */
@@ -20,8 +21,10 @@
 #define RTE_DIM_(a) (sizeof(a) / sizeof((a)[0]))
 #define TM_PIN_EQUAL    0x1c4c95800f3e63c5ULL
 #define TM_PIN_WEIGHTED 0x9b597b2de4be7652ULL
+#define TM_PIN_SKEWED   0x084e17e77193d48bULL
+#define TM_PIN_LARGEST  0x33586c99b05633d7ULL
 
-static uint16_t tm_table[TM_M], tm_table2[TM_M];
+static uint16_t tm_table[TM_M], tm_table2[TM_M], tm_largest[MAGLEV_M_MAX];
 static struct maglev_backend tm_b[TM_N_MAX];
 static struct maglev_scratch tm_s[TM_N_MAX];
 
@@ -197,7 +200,9 @@ tm_fingerprint(const uint16_t *t, uint32_t m)
  * The tables themselves are fixed: every appliance running a release must send a flow
  * where every other one does, so a change to the build that moves a slot must be seen
  * and made on purpose. Fingerprints of the tables this algorithm built when it was
- * written (equal weights, N = 1000; mixed weights 1..256 with a drained backend).
+ * written (equal weights, N = 1000; mixed weights 1..256 with a drained backend; one
+ * backend of weight 256 among 99 of weight 1; the largest size, N = 1000, weights
+ * 1..256), by the build of commit 1ec8016.
  */
 static void
 test_tables_pinned(void)
@@ -212,6 +217,15 @@ test_tables_pinned(void)
 		tm_b[i].weight = (uint16_t)(i == 7 ? 0 : (i * 37) % 256 + 1);
 	CU_ASSERT_EQUAL_FATAL(maglev_build(tm_b, 50, TM_M, tm_table, tm_s), 0);
 	CU_ASSERT_EQUAL(tm_fingerprint(tm_table, TM_M), TM_PIN_WEIGHTED);
+	tm_backends(100, 1);
+	tm_b[0].weight = 256;
+	CU_ASSERT_EQUAL_FATAL(maglev_build(tm_b, 100, TM_M, tm_table, tm_s), 0);
+	CU_ASSERT_EQUAL(tm_fingerprint(tm_table, TM_M), TM_PIN_SKEWED);
+	tm_backends(1000, 1);
+	for (i = 0; i < 1000; i++)
+		tm_b[i].weight = (uint16_t)((i * 37) % 256 + 1);
+	CU_ASSERT_EQUAL_FATAL(maglev_build(tm_b, 1000, MAGLEV_M_MAX, tm_largest, tm_s), 0);
+	CU_ASSERT_EQUAL(tm_fingerprint(tm_largest, MAGLEV_M_MAX), TM_PIN_LARGEST);
 }
 
 /* The build as the paper states it, walk by walk: the reference for any table size. */
@@ -241,8 +255,27 @@ tm_reference(const struct maglev_backend *b, uint32_t n, uint32_t m, uint16_t *t
 			}
 }
 
-/* Every size, small (all of it the arithmetic tail) to large, equal and mixed weights:
- * the same table as the reference. */
+/* Weights of backend i of n by pattern, for every way the build runs its rounds and its
+ * probes: equal weights of 1 and of the maximum; mixed, with drained backends; one
+ * backend of 256 among backends of 1; one of n - 1 among n - 1 of 1 (exactly half of the
+ * weight, where batched probing stops). */
+static uint16_t
+tm_pattern_weight(unsigned int pattern, uint32_t i, uint32_t n)
+{
+	switch (pattern) {
+	case 0: return 1;
+	case 1: return (uint16_t)((i * 53) % 7 ? (i * 53) % 256 + 1 : 0);
+	case 2: return MAGLEV_WEIGHT_MAX;
+	case 3: return i == 0 ? MAGLEV_WEIGHT_MAX : 1;
+	default: return (uint16_t)(i == 0 && n > 1 ? (n - 1 < 256 ? n - 1 : 256) : 1);
+	}
+}
+
+static const char *const tm_patterns[] = { "equal", "mixed", "equal 256", "one heavy",
+					   "one half" };
+
+/* Every size, small (all of it the arithmetic tail) to large, each weight pattern: the
+ * same table as the reference. */
 static void
 test_same_as_reference(void)
 {
@@ -252,19 +285,18 @@ test_same_as_reference(void)
 
 	for (a = 0; a < RTE_DIM_(sizes); a++)
 		for (c = 0; c < RTE_DIM_(counts); c++)
-			for (w = 0; w < 2; w++) {
+			for (w = 0; w < RTE_DIM_(tm_patterns); w++) {
 				uint32_t n = counts[c], i;
 
 				if (n > sizes[a])
 					continue;
 				tm_backends(n, 1);
-				for (i = 0; w && i < n; i++)
-					tm_b[i].weight = (uint16_t)((i * 53) % 7 ? (i * 53) % 256 + 1 : 0);
+				for (i = 0; i < n; i++)
+					tm_b[i].weight = tm_pattern_weight(w, i, n);
 				CU_ASSERT_EQUAL_FATAL(maglev_build(tm_b, n, sizes[a], tm_table, tm_s), 0);
 				tm_reference(tm_b, n, sizes[a], tm_table2);
 				if (memcmp(tm_table, tm_table2, sizeof(*tm_table) * sizes[a]) != 0) {
-					printf("\n  M=%u N=%u %s differs ", sizes[a], n,
-					       w ? "weighted" : "equal");
+					printf("\n  M=%u N=%u %s differs ", sizes[a], n, tm_patterns[w]);
 					CU_FAIL("table differs from the reference");
 				}
 			}
