@@ -14,6 +14,12 @@
  * (csum_fp.h). The client side's next hop is the MAC the client's packet came from; the
  * backend's is the neighbour table's (neigh.h).
  *
+ * dsr and dsr-ipip services see only the client's side: the entry holds one tuple, the
+ * packet goes on unchanged (MAC rewrite) or encapsulated, and what the table cannot hold
+ * goes by the tuple's Maglev answer (lb_dsr_new). ICMP errors about a flow follow it
+ * (lb_icmp_input); IPv6 takes the same steps over its own tuple table (lb_input6,
+ * lb6_fp.h). Fragments reach this file reassembled (ipfrag.h).
+ *
  * Returns SL_CNT_OK for packets that are not the balancer's (the caller goes on), an
  * event with the mbuf rewritten and *out_pi the port to send it on, or a drop reason;
  * a new flow is also counted in cnt (the worker's counters).

@@ -73,7 +73,7 @@ in_ns sl-client ping -c 1 -W 1 198.18.0.1
 xdpctl block list
 xdpctl block del 198.18.0.66/32
 
-say "6. The load balancer: the VIP 198.18.0.100 onto be1..be3 (deploy/sluice-lab.yaml, fnat)"
+say "6. The load balancer: the VIPs 198.18.0.100 and 2001:db8::100 onto be1..be3 (deploy/sluice-lab.yaml, fnat)"
 echo "HTTP (maglev), one request per client port:"
 for p in 40001 40002 40003 40004 40005 40006; do
 	printf '  from 198.18.0.2:%s -> %s\n' "$p" \
@@ -85,6 +85,11 @@ for i in 1 2 3; do
 done
 echo "wrk, 5 s, 20 connections:"
 in_ns sl-client wrk -t2 -c20 -d5s http://198.18.0.100/ | sed -n '/requests in/,$p'
+echo "IPv6: the VIP [2001:db8::100]:80 onto the same nginx (the backend names the client it sees):"
+for p in 40011 40012 40013; do
+	printf '  from [2001:db8::2]:%s -> %s\n' "$p" \
+		"$(ip netns exec sl-client curl -s -m 3 -6 --local-port "$p" 'http://[2001:db8::100]/who')"
+done
 
 say "7. The dataplane's counters (control socket /run/sluice/dataplane.sock)"
 "$here/deploy/lab.sh" stats
