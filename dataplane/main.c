@@ -502,8 +502,7 @@ main(int argc, char **argv)
 			goto err_ports;
 		}
 		dpp->local.mac = dpp->port.mac;
-		if (rte_eth_dev_get_mtu(dpp->port.port_id, &dpp->mtu) != 0 || dpp->mtu < 576)
-			dpp->mtu = RTE_ETHER_MTU;
+		dp_port_set_mtu(dpp);
 		rc = main_add_vips(&dpp->local, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "sluice-dataplane: port %s: %s\n", dpp->port.spec.name, err);

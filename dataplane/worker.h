@@ -37,6 +37,15 @@ struct dp_port {
 	uint16_t mtu;                   /* IP bytes a frame may carry (encapsulation checks) */
 };
 
+/* The IP bytes a frame on port p may carry: the device's MTU, else Ethernet's. Context:
+ * control thread, once the port is open. */
+static inline void
+dp_port_set_mtu(struct dp_port *p)
+{
+	if (rte_eth_dev_get_mtu(p->port.port_id, &p->mtu) != 0 || p->mtu < 576)
+		p->mtu = RTE_ETHER_MTU;
+}
+
 struct worker;
 struct src_filter;
 struct lb;
