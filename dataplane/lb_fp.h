@@ -994,6 +994,75 @@ lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned in
 	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 
+/*
+ * An fnat service's new flow, either family: the policy's backend, a local address on the
+ * backend's port and a local port whose reply tuple this worker owns, both tuples into
+ * the table (neither is there: the client's was just looked up, the reply's by the port
+ * search), then the packet on.
+ */
+static __rte_noinline int
+lb_fnat_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
+	    const struct lb_service *s, struct rte_mbuf *m, uint16_t pi,
+	    const struct pkt_meta *meta, uint64_t now, uint16_t *out_pi, uint64_t *cnt)
+{
+	const struct local_port *lp;
+	const struct lb_backend *be;
+	struct ct_entry *e;
+	uint16_t npi, lport, bport;
+	int rc = lb_fnat_backend(dp, lb, lw, widx, s, m, meta, now, &be, &npi);
+
+	if (rc != SL_CNT_OK)
+		return rc;
+	lp = &dp->ports[npi].local;
+	bport = be->port ? be->port : meta->dport;
+	if (meta->l3 == PKT_L3_IPV6) {
+		struct ct_key6 ok, rk;
+
+		if (!lp->nb_v6)
+			return SL_CNT_LB_NO_SOURCE_ADDR;
+		lport = lb_lport6(lw, widx, dp->nb_workers, be->addr6, bport, lp->v6[0],
+				  meta->l4_proto, now);
+		if (!lport)
+			return SL_CNT_LB_PORTS_EXHAUSTED;
+		lb_ct_key6(&ok, meta->l4_proto, meta->addr.v6.src, meta->addr.v6.dst, meta->sport,
+			   meta->dport);
+		lb_ct_key6(&rk, meta->l4_proto, be->addr6, lp->v6[0], bport, lport);
+		e = ct_insert_new6(lw->ct, &ok, &rk, meta->l4_proto, now);
+	} else {
+		struct ct_key ok, rk;
+
+		if (!lp->nb_v4)
+			return SL_CNT_LB_NO_SOURCE_ADDR;
+		lport = lb_lport(lw, widx, dp->nb_workers, be->addr, bport, lp->v4[0],
+				 meta->l4_proto, now);
+		if (!lport)
+			return SL_CNT_LB_PORTS_EXHAUSTED;
+		lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
+			   meta->dport);
+		lb_ct_key4(&rk, meta->l4_proto, be->addr, lp->v4[0], bport, lport);
+		e = ct_insert_new(lw->ct, &ok, &rk, meta->l4_proto, now);
+	}
+	if (!e)
+		return SL_CNT_LB_CT_FULL;
+	lb_flow_init(lw, e, lb, s, be, meta->l3 == PKT_L3_IPV6 ? LB_CT_V6 : 0, m, pi, cnt);
+	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
+}
+
+/* A packet of no flow we know, either family: the service's, if any, starts one. */
+static inline int
+lb_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
+       struct rte_mbuf *m, uint16_t pi, const struct pkt_meta *meta, uint64_t now,
+       uint16_t *out_pi, uint64_t *cnt)
+{
+	const struct lb_service *s = lb_service_of(lb, meta);
+
+	if (!s)
+		return SL_CNT_OK;
+	if (s->mode != LB_MODE_FNAT)
+		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
+	return lb_fnat_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
+}
+
 /* An IPv6 packet: the same steps as lb_input over the IPv6 tuple table (not looked up
  * ahead in bursts: IPv4 is the volume here). */
 static __rte_noinline int
@@ -1001,15 +1070,10 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 	  uint16_t pi, const struct pkt_meta *meta, uint16_t *out_pi, uint64_t *cnt)
 {
 	const struct lb *lb = lb_get(dp);
-	const struct lb_service *s;
-	const struct lb_backend *be;
-	struct ct_key6 ok, rk;
-	struct ct_entry *e;
 	uint64_t now = rte_rdtsc();
-	const uint8_t *laddr;
-	uint16_t npi, lport, bport;
+	struct ct_entry *e;
+	struct ct_key6 ok;
 	enum ct_dir d;
-	int rc;
 
 	if (unlikely(meta->l4_proto == IPPROTO_ICMPV6))
 		return lb_icmp6_input(dp, lw, m, pi, meta, out_pi);
@@ -1025,27 +1089,7 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 	}
 	if (e)
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
-	s = lb_service_of(lb, meta);
-	if (!s)
-		return SL_CNT_OK;
-	if (s->mode != LB_MODE_FNAT)
-		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
-	rc = lb_fnat_backend(dp, lb, lw, widx, s, m, meta, now, &be, &npi);
-	if (rc != SL_CNT_OK)
-		return rc;
-	if (!dp->ports[npi].local.nb_v6)
-		return SL_CNT_LB_NO_SOURCE_ADDR;
-	laddr = dp->ports[npi].local.v6[0];
-	bport = be->port ? be->port : meta->dport;
-	lport = lb_lport6(lw, widx, dp->nb_workers, be->addr6, bport, laddr, meta->l4_proto, now);
-	if (!lport)
-		return SL_CNT_LB_PORTS_EXHAUSTED;
-	lb_ct_key6(&rk, meta->l4_proto, be->addr6, laddr, bport, lport);
-	e = ct_insert_new6(lw->ct, &ok, &rk, meta->l4_proto, now);
-	if (!e)
-		return SL_CNT_LB_CT_FULL;
-	lb_flow_init(lw, e, lb, s, be, LB_CT_V6, m, pi, cnt);
-	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
+	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);
 }
 
 static inline int
@@ -1054,15 +1098,10 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	 const struct lb_pre *pre)
 {
 	const struct lb *lb = lb_get(dp);
-	const struct lb_service *s;
-	const struct lb_backend *be;
-	struct ct_key ok, rk;
-	struct ct_entry *e;
 	uint64_t now = rte_rdtsc();
-	uint32_t laddr, baddr;
-	uint16_t npi, lport, bport;
+	struct ct_entry *e;
+	struct ct_key ok;
 	enum ct_dir d;
-	int rc;
 
 	if (!lb_candidate(meta)) {
 		if (unlikely(meta->l3 == PKT_L3_IPV6))
@@ -1071,14 +1110,14 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 			return lb_icmp_input(dp, lw, m, pi, meta, out_pi);
 		return SL_CNT_OK;
 	}
-	lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
-		   meta->dport);
 	if (pre && pre->valid && pre->gen == lw->ct->gen) {
 		e = pre->e;
 		d = (enum ct_dir)pre->dir;
 		if (e && ct_expire_if_due(lw->ct, e, now))
 			e = NULL;
 	} else {
+		lb_ct_key4(&ok, meta->l4_proto, meta->addr.v4.src, meta->addr.v4.dst, meta->sport,
+			   meta->dport);
 		e = ct_lookup(lw->ct, &ok, now, &d);
 	}
 	if (e && lb_reused(e, d, m, meta)) {
@@ -1087,29 +1126,7 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 	}
 	if (e)
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
-	s = lb_service_of(lb, meta);
-	if (!s)
-		return SL_CNT_OK;
-	if (s->mode != LB_MODE_FNAT)
-		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
-	rc = lb_fnat_backend(dp, lb, lw, widx, s, m, meta, now, &be, &npi);
-	if (rc != SL_CNT_OK)
-		return rc;
-	if (!dp->ports[npi].local.nb_v4)
-		return SL_CNT_LB_NO_SOURCE_ADDR;
-	laddr = dp->ports[npi].local.v4[0];
-	baddr = be->addr;
-	bport = be->port ? be->port : meta->dport;
-	lport = lb_lport(lw, widx, dp->nb_workers, baddr, bport, laddr, meta->l4_proto, now);
-	if (!lport)
-		return SL_CNT_LB_PORTS_EXHAUSTED;
-	lb_ct_key4(&rk, meta->l4_proto, baddr, laddr, bport, lport);
-	/* Neither tuple is in the table: ok was just looked up, rk by lb_lport. */
-	e = ct_insert_new(lw->ct, &ok, &rk, meta->l4_proto, now);
-	if (!e)
-		return SL_CNT_LB_CT_FULL;
-	lb_flow_init(lw, e, lb, s, be, 0, m, pi, cnt);
-	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
+	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);
 }
 
 #endif /* SL_LB_FP_H */
