@@ -34,19 +34,6 @@ maglev_id(const void *name, size_t len)
 	return (uint64_t)a << 32 | b;
 }
 
-int
-maglev_size_ok(uint32_t m)
-{
-	uint32_t d;
-
-	if (m < 2)
-		return 0;
-	for (d = 2; (uint64_t)d * d <= m; d++)
-		if (m % d == 0)
-			return 0;
-	return 1;
-}
-
 /*
  * The build's cost is its probes, about m ln m of them (a claim walks about m / r
  * preferences when r slots are free), and a mispredicted branch about every claim, where

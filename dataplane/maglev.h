@@ -28,8 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lb_conf.h"
+
 #define MAGLEV_M_DEFAULT  65537u
-#define MAGLEV_M_MAX      1048573u      /* the largest prime below 2^20 */
+#define MAGLEV_M_MAX      LB_CONF_MAGLEV_MAX
 #define MAGLEV_WEIGHT_MAX 256u
 #define MAGLEV_NONE       0xffffu       /* an empty slot: no backend has weight */
 #define MAGLEV_BACKENDS_MAX 65535u
@@ -50,7 +52,11 @@ struct maglev_scratch {
 uint64_t maglev_id(const void *name, size_t len);
 
 /* 1 if m is prime (a valid table size), else 0. */
-int maglev_size_ok(uint32_t m);
+static inline int
+maglev_size_ok(uint32_t m)
+{
+	return lb_conf_maglev_size_ok(m);
+}
 
 /*
  * Fills table[0..m) with backend indexes 0..n-1 (or MAGLEV_NONE everywhere if no backend

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_lb_conf: the services-and-pools file (dataplane/lb_conf.c). A good file fills
+ * test_lb_conf: the services-and-pools file (common/lb_conf.c, lb_conf_model.c). A good file fills
  * every field it names and defaults the rest; each bad one is refused as a whole with
  * "name:line: what: why" naming the right line — unknown keys, bad addresses, ports,
  * weights, states, policies (url-hash says why), modes, a pool that does not exist, a
  * duplicate service, a backend that is a VIP or listed twice, mixed families, a table
- * size that is not prime, and text that is not YAML.
+ * size that is not prime, and text that is not YAML. Health checks take their defaults and
+ * refuse options of another type. What lb_conf_emit writes reads back to the same model,
+ * IPv6 and odd pool names included, and objects a command made (line 0) are named in
+ * messages instead of a line.
  *
  * Context: test process; no EAL.
  */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lb_conf.h"
@@ -93,7 +97,7 @@ struct bad {
 #define P "pools:\n  web:\n    backends: [198.18.1.11:80]\n"
 
 static const struct bad bads[] = {
-	{ "pools: {}\nservice: []\n", "lab.yaml:2: unknown key 'service' (pools, services)" },
+	{ "pools: {}\nservice: []\n", "lab.yaml:2: unknown key 'service' (pools, services, generation)" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: wbe\n",
 	  "lab.yaml:6: service: pool 'wbe' is not defined" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n", "lab.yaml:5: service: no pool" },
@@ -137,6 +141,15 @@ static const struct bad bads[] = {
 	  "backend 198.18.1.11:* has no port and the service at line 5 takes any port" },
 	{ "pools:\n  web: {backends: []}\n  web: {backends: []}\n", "lab.yaml:3: pool web: defined twice" },
 	{ "pools: [\n", "lab.yaml:2: not valid YAML" },
+	{ P "    check: { type: http, send: x }\n", "lab.yaml:4: pool web: check: 'send' is not an "
+	  "option of a http check (port, inter_ms, timeout_ms, rise, fall, path, status)" },
+	{ P "    check: { port: 80 }\n", "lab.yaml:4: pool web: check: no type" },
+	{ P "    check: { type: tcp, inter_ms: 500, timeout_ms: 600 }\n",
+	  "lab.yaml:4: check timeout_ms 600: at most inter_ms (500)" },
+	{ P "    check: { type: http, path: nope }\n", "check path 'nope': want /..., without" },
+	{ P "    check: { type: udp, send: \"a\\tb\" }\n", "check send: printable ASCII only" },
+	{ P "    check: { type: tcp, rise: 0 }\n", "lab.yaml:4: check rise: 1 to 100" },
+	{ "generation: -1\n", "lab.yaml:1: generation '-1': want a whole number" },
 	{ "", "lab.yaml:0: empty file" },
 	{ "- 1\n- 2\n", "lab.yaml:1: want a mapping with pools and services" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    sticky_ttl: 30\n",
@@ -170,7 +183,153 @@ test_load_missing_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/sluice.yaml: No such file"));
 }
 
+static void
+test_check_defaults(void)
+{
+	static const char text[] =
+		"generation: 7\n"
+		"pools:\n"
+		"  web:\n"
+		"    check: { type: http }\n"
+		"    backends: [198.18.1.11:80]\n"
+		"  dns:\n"
+		"    check: { type: udp, send: ping, expect: pong, inter_ms: 500, rise: 1 }\n"
+		"    backends: [198.18.1.11:53]\n"
+		"  plain:\n"
+		"    backends: []\n";
+	struct lb_conf c;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text, &c), 0);
+	CU_ASSERT_EQUAL(c.generation, 7);
+	CU_ASSERT_EQUAL(c.pools[0].check.type, LB_CHECK_HTTP);
+	CU_ASSERT_STRING_EQUAL(c.pools[0].check.path, "/");
+	CU_ASSERT_EQUAL(c.pools[0].check.inter_ms, 2000);
+	CU_ASSERT_EQUAL(c.pools[0].check.timeout_ms, 1000);
+	CU_ASSERT_EQUAL(c.pools[0].check.rise, 2);
+	CU_ASSERT_EQUAL(c.pools[0].check.fall, 3);
+	CU_ASSERT_EQUAL(c.pools[1].check.type, LB_CHECK_UDP);
+	CU_ASSERT_STRING_EQUAL(c.pools[1].check.expect, "pong");
+	CU_ASSERT_EQUAL(c.pools[1].check.timeout_ms, 500);     /* capped by inter_ms */
+	CU_ASSERT_EQUAL(c.pools[1].check.rise, 1);
+	CU_ASSERT_EQUAL(c.pools[2].check.type, LB_CHECK_NONE);
+	lb_conf_free(&c);
+}
+
+/* Two models alike but for the lines. */
+static int
+same_model(const struct lb_conf *a, const struct lb_conf *b)
+{
+	uint32_t i, k;
+
+	if (a->generation != b->generation || a->nb_pools != b->nb_pools ||
+	    a->nb_services != b->nb_services)
+		return 0;
+	for (i = 0; i < a->nb_pools; i++) {
+		const struct lb_conf_pool *p = &a->pools[i], *q = &b->pools[i];
+		struct lb_conf_check x = p->check, y = q->check;
+
+		x.line = y.line = 0;
+		if (strcmp(p->name, q->name) || p->maglev_size != q->maglev_size ||
+		    memcmp(&x, &y, sizeof(x)) || p->nb_backends != q->nb_backends)
+			return 0;
+		for (k = 0; k < p->nb_backends; k++)
+			if (memcmp(&p->backends[k].addr, &q->backends[k].addr, sizeof(struct lb_addr)) ||
+			    p->backends[k].weight != q->backends[k].weight ||
+			    p->backends[k].state != q->backends[k].state)
+				return 0;
+	}
+	for (i = 0; i < a->nb_services; i++) {
+		struct lb_conf_service s = a->services[i], t = b->services[i];
+
+		s.line = t.line = 0;
+		if (memcmp(&s, &t, sizeof(s)))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+test_emit_round_trip(void)
+{
+	static const char extra[] =
+		"  \"odd: name #1\":\n"
+		"    check: { type: udp, send: \"q 'x'\", expect: \"\" }\n"
+		"    backends: [198.18.1.11:53]\n";
+	char *text = NULL, *both;
+	struct lb_conf c, d, e;
+	size_t len;
+
+	/* the good file, with a pool whose name and check need quoting */
+	both = malloc(sizeof(good) + sizeof(extra) + 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(both);
+	snprintf(both, sizeof(good) + sizeof(extra) + 64, "generation: 12\npools:\n%s%s",
+		 extra, strstr(good, "pools:\n") + strlen("pools:\n"));
+	CU_ASSERT_EQUAL_FATAL(parse(both, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(lb_conf_emit(&c, &text, &len), 0);
+	CU_ASSERT_EQUAL(strlen(text), len);
+	if (parse(text, &d) != 0)
+		printf("\n%s\n%s\n", err, text);
+	CU_ASSERT_EQUAL_FATAL(d.nb_pools, c.nb_pools);
+	if (!same_model(&c, &d))
+		printf("\n%s\n", text);
+	CU_ASSERT(same_model(&c, &d));
+	CU_ASSERT_EQUAL_FATAL(lb_conf_copy(&e, &d), 0);
+	CU_ASSERT(same_model(&d, &e));
+	lb_conf_free(&c);
+	lb_conf_free(&d);
+	lb_conf_free(&e);
+	free(text);
+	free(both);
+
+	/* the empty model */
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL_FATAL(lb_conf_emit(&c, &text, &len), 0);
+	CU_ASSERT_EQUAL(parse(text, &d), 0);
+	CU_ASSERT_EQUAL(d.nb_pools + d.nb_services, 0);
+	lb_conf_free(&d);
+	free(text);
+}
+
+/* A model a command changed: objects without a line are named, not numbered. */
+static void
+test_check_command_made(void)
+{
+	struct lb_conf c;
+	struct lb_conf_backend *b;
+	uint8_t proto;
+
+	CU_ASSERT_EQUAL_FATAL(parse(good, &c), 0);
+	b = realloc(c.pools[0].backends, (c.pools[0].nb_backends + 1) * sizeof(*b));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	c.pools[0].backends = b;
+	memset(&b[3], 0, sizeof(b[3]));
+	CU_ASSERT_EQUAL(lb_addr_parse("backend", "[2001:db8:1::9]:80", 0, 0, &b[3].addr, err,
+				      sizeof(err)), 0);
+	c.pools[0].nb_backends++;
+	CU_ASSERT(lb_conf_check(&c, "sluicectl", err, sizeof(err)) < 0);
+	CU_ASSERT_STRING_EQUAL(err, "sluicectl:13: pool web: backend [2001:db8:1::9]:80 is IPv6, "
+			       "the service at line 13 is IPv4 (fnat does not translate families)");
+	c.services[0].line = 0;
+	CU_ASSERT(lb_conf_check(&c, "sluicectl", err, sizeof(err)) < 0);
+	CU_ASSERT_STRING_EQUAL(err, "sluicectl: pool web: backend [2001:db8:1::9]:80 is IPv6, "
+			       "service 198.18.0.100:80/tcp is IPv4 (fnat does not translate "
+			       "families)");
+	c.pools[0].nb_backends--;
+	CU_ASSERT_EQUAL(lb_conf_check(&c, "sluicectl", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(lb_conf_service_find(&c, IPPROTO_UDP, &c.services[2].vip), 2);
+	CU_ASSERT_EQUAL(lb_conf_pool_find(&c, "web6"), 1);
+	CU_ASSERT_EQUAL(lb_conf_pool_find(&c, "nope"), -1);
+	CU_ASSERT(lb_vip_parse("198.18.0.100:80/sctp", &proto, &b[3].addr, err, sizeof(err)) < 0);
+	CU_ASSERT_STRING_EQUAL(err, "vip '198.18.0.100:80/sctp': want ADDR:PORT/tcp or /udp");
+	CU_ASSERT(lb_vip_parse("2001:db8::1:80/tcp", &proto, &b[3].addr, err, sizeof(err)) < 0);
+	CU_ASSERT_STRING_EQUAL(err, "vip '2001:db8::1:80': write IPv6 as [ADDR]:PORT");
+	lb_conf_free(&c);
+}
+
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_check_defaults),
+	UNIT_TEST(test_emit_round_trip),
+	UNIT_TEST(test_check_command_made),
 	UNIT_TEST(test_good_file),
 	UNIT_TEST(test_bad_files),
 	UNIT_TEST(test_load_missing_file),

@@ -2,8 +2,9 @@
 /*
  * lb_conf: the YAML file of services and pools (see lb_conf.h), read with libyaml's
  * document API so every node keeps its line for messages. Parsing fills the model; the
- * checks that need the whole model (pools named by services exist, no two services
- * alike, no backend that is a VIP) run after. Context: control side.
+ * checks that need the whole model (lb_conf_check in lb_conf_model.c: families and ports
+ * fit the mode, no two services alike, no backend that is a VIP) run after.
+ * Context: control side.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,53 +17,6 @@
 #include <yaml.h>
 
 #include "lb_conf.h"
-#include "maglev.h"
-
-static const char *const lb_policy_names[LB_POLICY__MAX] = {
-	[LB_POLICY_RR] = "rr", [LB_POLICY_WRR] = "wrr", [LB_POLICY_STICKY] = "sticky",
-	[LB_POLICY_SOURCE_HASH] = "source-hash", [LB_POLICY_MAGLEV] = "maglev",
-	[LB_POLICY_LEAST_CONN] = "least-conn", [LB_POLICY_LEAST_LATENCY] = "least-latency",
-	[LB_POLICY_RANDOM_P2C] = "random-p2c",
-};
-
-static const char *const lb_mode_names[LB_MODE__MAX] = {
-	[LB_MODE_FNAT] = "fnat", [LB_MODE_DSR] = "dsr", [LB_MODE_DSR_IPIP] = "dsr-ipip",
-};
-
-static const char *const lb_state_names[LB_BACKEND__MAX] = {
-	[LB_BACKEND_READY] = "ready", [LB_BACKEND_DRAIN] = "drain", [LB_BACKEND_MAINT] = "maint",
-};
-
-const char *
-lb_policy_name(enum lb_policy p)
-{
-	return p < LB_POLICY__MAX ? lb_policy_names[p] : "?";
-}
-
-const char *
-lb_mode_name(enum lb_mode m)
-{
-	return m < LB_MODE__MAX ? lb_mode_names[m] : "?";
-}
-
-const char *
-lb_backend_state_name(enum lb_backend_state s)
-{
-	return s < LB_BACKEND__MAX ? lb_state_names[s] : "?";
-}
-
-void
-lb_addr_format(const struct lb_addr *a, char *buf, size_t len)
-{
-	char s[INET6_ADDRSTRLEN], port[8];
-
-	inet_ntop(a->family, a->addr, s, sizeof(s));
-	if (a->port)
-		snprintf(port, sizeof(port), "%u", a->port);
-	else
-		snprintf(port, sizeof(port), "*");
-	snprintf(buf, len, a->family == AF_INET6 ? "[%s]:%s" : "%s:%s", s, port);
-}
 
 /* Parser state. */
 struct lc {
@@ -120,80 +74,15 @@ lc_uint(struct lc *p, yaml_node_t *n, const char *what, unsigned long max, unsig
 	return 0;
 }
 
-/* Looks name up in a table of n names; -1 if absent. */
-static int
-lc_enum(const char *s, const char *const *names, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] && strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
-/*
- * "ADDR:PORT", "[V6]:PORT", "ADDR:*" (any port; only if allow_any), or "ADDR" (port 0)
- * if allow_bare. Returns 0 or a refusal.
- */
+/* "ADDR:PORT" and its kin (lb_addr_parse), refused at node n. */
 static int
 lc_addr(struct lc *p, yaml_node_t *n, const char *what, const char *s, int allow_any,
 	int allow_bare, struct lb_addr *a)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port = NULL;
-	size_t hl;
+	char msg[200];
 
-	memset(a, 0, sizeof(*a));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || (close[1] && close[1] != ':'))
-			return lc_fail(p, n, "%s '%.60s': want [IPV6]:PORT", what, s);
-		hl = (size_t)(close - s - 1);
-		if (hl >= sizeof(host))
-			return lc_fail(p, n, "%s '%.60s': not an address", what, s);
-		memcpy(host, s + 1, hl);
-		host[hl] = '\0';
-		port = close[1] ? close + 2 : NULL;
-	} else {
-		const char *colon = strrchr(s, ':');
-
-		if (colon && strchr(s, ':') != colon)   /* bare IPv6: ambiguous with a port */
-			return lc_fail(p, n, "%s '%.60s': write IPv6 as [ADDR]:PORT", what, s);
-		hl = colon ? (size_t)(colon - s) : strlen(s);
-		if (hl >= sizeof(host))
-			return lc_fail(p, n, "%s '%.60s': not an address", what, s);
-		memcpy(host, s, hl);
-		host[hl] = '\0';
-		port = colon ? colon + 1 : NULL;
-	}
-	if (inet_pton(AF_INET, host, a->addr) == 1)
-		a->family = AF_INET;
-	else if (inet_pton(AF_INET6, host, a->addr) == 1)
-		a->family = AF_INET6;
-	else
-		return lc_fail(p, n, "%s '%.60s': '%s' is not an IPv4 or IPv6 address", what, s, host);
-	if (!port) {
-		if (!allow_bare)
-			return lc_fail(p, n, "%s '%.60s': a port is needed (ADDR:PORT)", what, s);
-		return 0;
-	}
-	if (strcmp(port, "*") == 0) {
-		if (!allow_any)
-			return lc_fail(p, n, "%s '%.60s': '*' (any port) is only for services", what, s);
-		return 0;
-	} else {
-		char *end;
-		unsigned long v;
-
-		errno = 0;
-		v = strtoul(port, &end, 10);
-		if (!*port || *end || errno || v == 0 || v > 65535 || *port == '-' || *port == '+')
-			return lc_fail(p, n, "%s '%.60s': port must be 1 to 65535%s", what, s,
-				       allow_any ? " or *" : "");
-		a->port = (uint16_t)v;
-	}
+	if (lb_addr_parse(what, s, allow_any, allow_bare, a, msg, sizeof(msg)) != 0)
+		return lc_fail(p, n, "%s", msg);
 	return 0;
 }
 
@@ -234,7 +123,7 @@ lc_backend(struct lc *p, yaml_node_t *n, struct lb_conf_backend *b)
 
 			if (!(s = lc_scalar(p, v, "state", &rc)))
 				return rc;
-			e = lc_enum(s, lb_state_names, LB_BACKEND__MAX);
+			e = lb_backend_state_parse(s);
 			if (e < 0)
 				return lc_fail(p, v, "state '%.32s': want ready, drain or maint", s);
 			b->state = (uint8_t)e;
@@ -244,6 +133,122 @@ lc_backend(struct lc *p, yaml_node_t *n, struct lb_conf_backend *b)
 	}
 	if (!have_addr)
 		return lc_fail(p, n, "backend: no address");
+	return 0;
+}
+
+/* A text option of a check: printable ASCII only (it goes on the wire as it is). */
+static int
+lc_check_text(struct lc *p, yaml_node_t *v, const char *what, char *out, size_t outlen)
+{
+	int rc = 0;
+	const char *s = lc_scalar(p, v, what, &rc);
+	const char *c;
+
+	if (!s)
+		return rc;
+	if (strlen(s) >= outlen)
+		return lc_fail(p, v, "check %s: at most %zu characters", what, outlen - 1);
+	for (c = s; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			return lc_fail(p, v, "check %s: printable ASCII only", what);
+	snprintf(out, outlen, "%s", s);
+	return 0;
+}
+
+/* check: { type, port, path, status, send, expect, inter_ms, timeout_ms, rise, fall } */
+static int
+lc_check_node(struct lc *p, yaml_node_t *n, const char *pool, struct lb_conf_check *ck)
+{
+	yaml_node_t *type_node = NULL, *timeout_node = NULL;
+	yaml_node_pair_t *pr;
+	int rc = 0, t = -1, have_timeout = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return lc_fail(p, n, "pool %s: check: want a mapping with a type", pool);
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = lc_node(p, pr->key), *v = lc_node(p, pr->value);
+		const char *key = lc_scalar(p, k, "check key", &rc), *s;
+
+		if (!key)
+			return rc;
+		if (strcmp(key, "type") == 0) {
+			if (!(s = lc_scalar(p, v, "check type", &rc)))
+				return rc;
+			t = lb_check_type_parse(s);
+			if (t < 0)
+				return lc_fail(p, v, "check type '%.32s': want tcp, http, udp or none", s);
+			type_node = v;
+		}
+	}
+	if (!type_node)
+		return lc_fail(p, n, "pool %s: check: no type (tcp, http, udp or none)", pool);
+	lb_check_default(ck, (enum lb_check_type)t);
+	ck->line = (int)n->start_mark.line + 1;
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = lc_node(p, pr->key), *v = lc_node(p, pr->value);
+		const char *key = (const char *)k->data.scalar.value;
+		unsigned long u;
+
+		if (strcmp(key, "type") == 0)
+			continue;
+		if (strcmp(key, "port") == 0) {
+			if ((rc = lc_uint(p, v, "check port", 65535, &u)) != 0)
+				return rc;
+			ck->port = (uint16_t)u;
+		} else if (strcmp(key, "inter_ms") == 0) {
+			if ((rc = lc_uint(p, v, "check inter_ms", 3600000, &u)) != 0)
+				return rc;
+			if (u < 100)
+				return lc_fail(p, v, "check inter_ms %lu: at least 100", u);
+			ck->inter_ms = (uint32_t)u;
+		} else if (strcmp(key, "timeout_ms") == 0) {
+			if ((rc = lc_uint(p, v, "check timeout_ms", 3600000, &u)) != 0)
+				return rc;
+			if (u < 10)
+				return lc_fail(p, v, "check timeout_ms %lu: at least 10", u);
+			ck->timeout_ms = (uint32_t)u;
+			have_timeout = 1;
+			timeout_node = v;
+		} else if (strcmp(key, "rise") == 0 || strcmp(key, "fall") == 0) {
+			if ((rc = lc_uint(p, v, key, 100, &u)) != 0)
+				return rc;
+			if (u < 1)
+				return lc_fail(p, v, "check %s: 1 to 100", key);
+			if (key[0] == 'r')
+				ck->rise = (uint8_t)u;
+			else
+				ck->fall = (uint8_t)u;
+		} else if (strcmp(key, "path") == 0 && t == LB_CHECK_HTTP) {
+			if ((rc = lc_check_text(p, v, "path", ck->path, sizeof(ck->path))) != 0)
+				return rc;
+			if (ck->path[0] != '/' || strchr(ck->path, ' '))
+				return lc_fail(p, v, "check path '%.60s': want /..., without spaces",
+					       ck->path);
+		} else if (strcmp(key, "status") == 0 && t == LB_CHECK_HTTP) {
+			if ((rc = lc_uint(p, v, "check status", 599, &u)) != 0)
+				return rc;
+			if (u < 100)
+				return lc_fail(p, v, "check status %lu: 100 to 599", u);
+			ck->status = (uint16_t)u;
+		} else if (strcmp(key, "send") == 0 && t == LB_CHECK_UDP) {
+			if ((rc = lc_check_text(p, v, "send", ck->send, sizeof(ck->send))) != 0)
+				return rc;
+		} else if (strcmp(key, "expect") == 0 && t == LB_CHECK_UDP) {
+			if ((rc = lc_check_text(p, v, "expect", ck->expect, sizeof(ck->expect))) != 0)
+				return rc;
+		} else {
+			return lc_fail(p, k, "pool %s: check: '%.32s' is not an option of a %s check "
+				       "(port, inter_ms, timeout_ms, rise, fall%s)", pool, key,
+				       lb_check_type_name(ck->type),
+				       t == LB_CHECK_HTTP ? ", path, status" :
+				       t == LB_CHECK_UDP ? ", send, expect" : "");
+		}
+	}
+	if (!have_timeout && ck->timeout_ms > ck->inter_ms)
+		ck->timeout_ms = ck->inter_ms;
+	if (ck->timeout_ms > ck->inter_ms)
+		return lc_fail(p, timeout_node, "check timeout_ms %u: at most inter_ms (%u)",
+			       ck->timeout_ms, ck->inter_ms);
 	return 0;
 }
 
@@ -272,12 +277,15 @@ lc_pool(struct lc *p, yaml_node_t *k, yaml_node_t *n, struct lb_conf_pool *pool)
 		if (!key)
 			return rc;
 		if (strcmp(key, "maglev_size") == 0) {
-			if ((rc = lc_uint(p, v, "maglev_size", MAGLEV_M_MAX, &u)) != 0)
+			if ((rc = lc_uint(p, v, "maglev_size", LB_CONF_MAGLEV_MAX, &u)) != 0)
 				return rc;
-			if (!maglev_size_ok((uint32_t)u))
+			if (!lb_conf_maglev_size_ok((uint32_t)u))
 				return lc_fail(p, v, "pool %s: maglev_size %lu is not prime (65537, "
 					       "131071 and 1048573 are)", name, u);
 			pool->maglev_size = (uint32_t)u;
+		} else if (strcmp(key, "check") == 0) {
+			if ((rc = lc_check_node(p, v, name, &pool->check)) != 0)
+				return rc;
 		} else if (strcmp(key, "backends") == 0) {
 			yaml_node_item_t *it;
 			uint32_t i = 0, nb;
@@ -299,22 +307,11 @@ lc_pool(struct lc *p, yaml_node_t *k, yaml_node_t *n, struct lb_conf_pool *pool)
 			}
 			pool->nb_backends = nb;
 		} else {
-			return lc_fail(p, kk, "pool %s: unknown key '%.32s' (backends, maglev_size)",
+			return lc_fail(p, kk, "pool %s: unknown key '%.32s' (backends, maglev_size, check)",
 				       name, key);
 		}
 	}
 	return 0;
-}
-
-static int
-lc_pool_index(const struct lb_conf *c, const char *name)
-{
-	uint32_t i;
-
-	for (i = 0; i < c->nb_pools; i++)
-		if (strcmp(c->pools[i].name, name) == 0)
-			return (int)i;
-	return -1;
 }
 
 static int
@@ -340,21 +337,12 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 		if (!key)
 			return rc;
 		if (strcmp(key, "vip") == 0) {
-			char addr[96];
-			const char *slash;
+			char msg[200];
 
 			if (!(val = lc_scalar(p, v, "vip", &rc)))
 				return rc;
-			slash = strrchr(val, '/');
-			if (!slash || (strcmp(slash, "/tcp") && strcmp(slash, "/udp")))
-				return lc_fail(p, v, "vip '%.60s': want ADDR:PORT/tcp or /udp", val);
-			if ((size_t)(slash - val) >= sizeof(addr))
-				return lc_fail(p, v, "vip '%.60s': too long", val);
-			memcpy(addr, val, (size_t)(slash - val));
-			addr[slash - val] = '\0';
-			if ((rc = lc_addr(p, v, "vip", addr, 1, 0, &s->vip)) != 0)
-				return rc;
-			s->proto = strcmp(slash, "/tcp") == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+			if (lb_vip_parse(val, &s->proto, &s->vip, msg, sizeof(msg)) != 0)
+				return lc_fail(p, v, "%s", msg);
 			have_vip = 1;
 		} else if (strcmp(key, "pool") == 0) {
 			if (!(pool = lc_scalar(p, v, "pool", &rc)))
@@ -366,7 +354,7 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 			if (strcmp(val, "url-hash") == 0)
 				return lc_fail(p, v, "policy url-hash needs an HTTP-aware service; this "
 					       "one balances at L4 (use source-hash or maglev)");
-			e = lc_enum(val, lb_policy_names, LB_POLICY__MAX);
+			e = lb_policy_parse(val);
 			if (e < 0)
 				return lc_fail(p, v, "policy '%.32s': want rr, wrr, sticky, source-hash, "
 					       "maglev, least-conn, least-latency or random-p2c", val);
@@ -374,7 +362,7 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 		} else if (strcmp(key, "mode") == 0) {
 			if (!(val = lc_scalar(p, v, "mode", &rc)))
 				return rc;
-			e = lc_enum(val, lb_mode_names, LB_MODE__MAX);
+			e = lb_mode_parse(val);
 			if (e < 0)
 				return lc_fail(p, v, "mode '%.32s': want fnat, dsr or dsr-ipip", val);
 			s->mode = (uint8_t)e;
@@ -402,7 +390,7 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 	if (!pool)
 		return lc_fail(p, n, "service: no pool");
 	{
-		int i = lc_pool_index(p->c, pool);
+		int i = lb_conf_pool_find(p->c, pool);
 
 		if (i < 0)
 			return lc_fail(p, pool_node, "service: pool '%.32s' is not defined", pool);
@@ -414,99 +402,6 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 		return lc_fail(p, ttl_node, "sticky_ttl is for policy sticky only");
 	if (s->policy == LB_POLICY_STICKY && !s->sticky_ttl_s)
 		s->sticky_ttl_s = 300;
-	return 0;
-}
-
-static int
-lc_same_addr(const struct lb_addr *a, const struct lb_addr *b)
-{
-	return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
-}
-
-/* Checks that need the whole model. */
-static int
-lc_check(struct lc *p)
-{
-	struct lb_conf *c = p->c;
-	char a[64];
-	uint32_t i, j, k;
-
-	for (i = 0; i < c->nb_services; i++) {
-		const struct lb_conf_service *s = &c->services[i];
-		const struct lb_conf_pool *pool = &c->pools[s->pool];
-
-		for (j = 0; j < i; j++) {
-			const struct lb_conf_service *t = &c->services[j];
-
-			if (s->proto == t->proto && s->vip.port == t->vip.port &&
-			    lc_same_addr(&s->vip, &t->vip)) {
-				lb_addr_format(&s->vip, a, sizeof(a));
-				snprintf(p->err, p->errlen, "%s:%d: service %s/%s: already defined at "
-					 "line %d", p->name, s->line, a,
-					 s->proto == IPPROTO_TCP ? "tcp" : "udp", t->line);
-				return -EINVAL;
-			}
-		}
-		for (k = 0; k < pool->nb_backends; k++) {
-			const struct lb_conf_backend *b = &pool->backends[k];
-
-			if (b->addr.family != s->vip.family && s->mode == LB_MODE_FNAT) {
-				lb_addr_format(&b->addr, a, sizeof(a));
-				snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s is IPv%d, the "
-					 "service at line %d is IPv%d (fnat does not translate families)",
-					 p->name, b->line, pool->name, a, b->addr.family == AF_INET ? 4 : 6,
-					 s->line, s->vip.family == AF_INET ? 4 : 6);
-				return -EINVAL;
-			}
-			if (s->mode != LB_MODE_FNAT && b->addr.family != s->vip.family) {
-				lb_addr_format(&b->addr, a, sizeof(a));
-				snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s is IPv%d, the "
-					 "service at line %d is IPv%d (%s carries the client's packet "
-					 "unchanged)", p->name, b->line, pool->name, a,
-					 b->addr.family == AF_INET ? 4 : 6, s->line,
-					 s->vip.family == AF_INET ? 4 : 6, lb_mode_name(s->mode));
-				return -EINVAL;
-			}
-			if (s->mode != LB_MODE_FNAT && b->addr.port && b->addr.port != s->vip.port) {
-				lb_addr_format(&b->addr, a, sizeof(a));
-				snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s: the service at "
-					 "line %d is %s, which does not translate ports: give the "
-					 "backend the service's port or none", p->name, b->line,
-					 pool->name, a, s->line, lb_mode_name(s->mode));
-				return -EINVAL;
-			}
-			if (!b->addr.port && !s->vip.port && s->mode == LB_MODE_FNAT) {
-				lb_addr_format(&b->addr, a, sizeof(a));
-				snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s has no port and "
-					 "the service at line %d takes any port: give it one",
-					 p->name, b->line, pool->name, a, s->line);
-				return -EINVAL;
-			}
-		}
-	}
-	/* A backend that is a VIP would loop traffic back into the appliance. */
-	for (i = 0; i < c->nb_pools; i++)
-		for (k = 0; k < c->pools[i].nb_backends; k++) {
-			const struct lb_conf_backend *b = &c->pools[i].backends[k];
-
-			for (j = 0; j < k; j++)
-				if (lc_same_addr(&b->addr, &c->pools[i].backends[j].addr) &&
-				    b->addr.port == c->pools[i].backends[j].addr.port) {
-					lb_addr_format(&b->addr, a, sizeof(a));
-					snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s is listed "
-						 "twice (line %d)", p->name, b->line, c->pools[i].name, a,
-						 c->pools[i].backends[j].line);
-					return -EINVAL;
-				}
-			for (j = 0; j < c->nb_services; j++)
-				if (lc_same_addr(&b->addr, &c->services[j].vip)) {
-					lb_addr_format(&b->addr, a, sizeof(a));
-					snprintf(p->err, p->errlen, "%s:%d: pool %s: backend %s is the "
-						 "address of the service at line %d (it would loop)",
-						 p->name, b->line, c->pools[i].name, a, c->services[j].line);
-					return -EINVAL;
-				}
-		}
 	return 0;
 }
 
@@ -528,12 +423,26 @@ lc_root(struct lc *p, yaml_node_t *root)
 
 		if (!key)
 			return rc;
-		if (strcmp(key, "pools") == 0)
+		if (strcmp(key, "pools") == 0) {
 			pools = lc_node(p, pr->value);
+		} else if (strcmp(key, "generation") == 0) {
+			unsigned long long g;
+			const char *gs = lc_scalar(p, lc_node(p, pr->value), "generation", &rc);
+			char *end;
+
+			if (!gs)
+				return rc;
+			errno = 0;
+			g = strtoull(gs, &end, 10);
+			if (!*gs || *end || *gs == '-' || errno)
+				return lc_fail(p, lc_node(p, pr->value), "generation '%.32s': want a "
+					       "whole number", gs);
+			p->c->generation = g;
+		}
 		else if (strcmp(key, "services") == 0)
 			services = lc_node(p, pr->value);
 		else
-			return lc_fail(p, k, "unknown key '%.32s' (pools, services)", key);
+			return lc_fail(p, k, "unknown key '%.32s' (pools, services, generation)", key);
 	}
 	if (pools) {
 		uint32_t n;
@@ -554,7 +463,7 @@ lc_root(struct lc *p, yaml_node_t *root)
 			p->c->nb_pools++;       /* counted even if refused: freed with the rest */
 			if (rc)
 				return rc;
-			if (lc_pool_index(p->c, pool->name) != (int)p->c->nb_pools - 1)
+			if (lb_conf_pool_find(p->c, pool->name) != (int)p->c->nb_pools - 1)
 				return lc_fail(p, k, "pool %s: defined twice", pool->name);
 		}
 	}
@@ -577,19 +486,7 @@ lc_root(struct lc *p, yaml_node_t *root)
 			p->c->nb_services++;
 		}
 	}
-	return lc_check(p);
-}
-
-void
-lb_conf_free(struct lb_conf *c)
-{
-	uint32_t i;
-
-	for (i = 0; i < c->nb_pools; i++)
-		free(c->pools[i].backends);
-	free(c->pools);
-	free(c->services);
-	memset(c, 0, sizeof(*c));
+	return lb_conf_check(p->c, p->name, p->err, p->errlen);
 }
 
 int

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lb_conf: the load balancer's configuration model and its YAML file.
+ *
+ * Pools of backends and the services (VIPs) that use them (DESIGN.md section 7). The
+ * model is what the dataplane builds its tables from; the file is how an operator writes
+ * it until sluiced owns the configuration (which will push the same model over the
+ * dataplane's socket). A file is checked as a whole: the first problem is refused with
+ * "file:line: what: why" and nothing of the file is used, so a running config is never
+ * half replaced. Unknown keys are refused too: a typo must not silently mean a default.
+ *
+ *   generation: 42                # optional: written by sluiced when it saves its state
+ *   pools:
+ *     web:
+ *       maglev_size: 65537          # optional; prime
+ *       check: { type: http, port: 80, path: /, status: 200,
+ *                inter_ms: 2000, timeout_ms: 1000, rise: 2, fall: 3 }
+ *                                   # optional, sluiced's health check: tcp, http, udp
+ *                                   # (send: "...", expect: "..."), none (the default)
+ *       backends:
+ *         - { address: 198.18.1.11:80, weight: 1, state: ready }
+ *         - address: "[2001:db8:1::11]:80"
+ *   services:
+ *     - vip: 198.18.0.100:80/tcp    # ADDR:PORT/PROTO; ADDR:*\/PROTO for any port
+ *       pool: web
+ *       policy: maglev              # rr wrr sticky source-hash maglev least-conn
+ *                                   # least-latency random-p2c
+ *       mode: fnat                  # fnat dsr dsr-ipip
+ *       sticky_ttl: 300             # seconds, sticky only
+ *       mss: 1440                   # optional: clamp the MSS of the flow's SYNs
+ *
+ * The model is shared by the dataplane (which builds its tables from it), sluiced (which
+ * owns it, changes it for sluicectl, saves it with lb_conf_emit and pushes that text to
+ * the dataplane) and sluicectl (config check). The same parser reads the operator's file,
+ * sluiced's state file and sluiced's pushes, so the three cannot disagree.
+ *
+ * Context: control side (may allocate, read files).
+ */
+#ifndef SL_LB_CONF_H
+#define SL_LB_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LB_CONF_NAME_MAX      32
+#define LB_CONF_POOLS_MAX     1024
+#define LB_CONF_BACKENDS_MAX  4096      /* per pool */
+#define LB_CONF_SERVICES_MAX  4096
+#define LB_CONF_WEIGHT_MAX    256
+#define LB_CONF_MAGLEV_DEFAULT 65537u
+#define LB_CONF_MAGLEV_MAX    1048573u  /* the largest prime below 2^20 */
+#define LB_CONF_CHECK_TEXT_MAX 128
+
+enum lb_policy {
+	LB_POLICY_RR,
+	LB_POLICY_WRR,
+	LB_POLICY_STICKY,
+	LB_POLICY_SOURCE_HASH,
+	LB_POLICY_MAGLEV,
+	LB_POLICY_LEAST_CONN,
+	LB_POLICY_LEAST_LATENCY,
+	LB_POLICY_RANDOM_P2C,
+	LB_POLICY__MAX
+};
+
+enum lb_mode {
+	LB_MODE_FNAT,
+	LB_MODE_DSR,
+	LB_MODE_DSR_IPIP,
+	LB_MODE__MAX
+};
+
+enum lb_backend_state {
+	LB_BACKEND_READY,
+	LB_BACKEND_DRAIN,       /* no new flows; established ones stay */
+	LB_BACKEND_MAINT,       /* out */
+	LB_BACKEND__MAX
+};
+
+enum lb_check_type {
+	LB_CHECK_NONE,          /* backends are taken as up */
+	LB_CHECK_TCP,           /* a connect that completes */
+	LB_CHECK_HTTP,          /* GET path: the status wanted (0: any 2xx or 3xx) */
+	LB_CHECK_UDP,           /* send a datagram, a reply beginning with expect */
+	LB_CHECK__MAX
+};
+
+/* A pool's health check, run by sluiced through kernel sockets (HAProxy's inter, rise,
+ * fall: a backend goes down after fall failures in a row, up after rise successes). */
+struct lb_conf_check {
+	uint8_t type;           /* enum lb_check_type */
+	uint8_t rise;           /* 1..100, default 2 */
+	uint8_t fall;           /* 1..100, default 3 */
+	uint16_t port;          /* 0: the backend's port */
+	uint16_t status;        /* http */
+	uint32_t inter_ms;      /* 100..3600000, default 2000 */
+	uint32_t timeout_ms;    /* 10..inter_ms, default min(1000, inter_ms) */
+	char path[LB_CONF_CHECK_TEXT_MAX];      /* http, default "/" */
+	char send[LB_CONF_CHECK_TEXT_MAX];      /* udp */
+	char expect[LB_CONF_CHECK_TEXT_MAX];    /* udp; empty: any reply */
+	int line;
+};
+
+struct lb_addr {
+	int family;             /* AF_INET or AF_INET6 */
+	uint8_t addr[16];       /* network order; IPv4 in the first 4 bytes */
+	uint16_t port;          /* host order; 0: any (services) / the service's (backends) */
+};
+
+struct lb_conf_backend {
+	struct lb_addr addr;
+	uint16_t weight;        /* 0..LB_CONF_WEIGHT_MAX; 0 drains */
+	uint8_t state;          /* enum lb_backend_state */
+	int line;
+};
+
+struct lb_conf_pool {
+	char name[LB_CONF_NAME_MAX];
+	uint32_t maglev_size;
+	struct lb_conf_check check;
+	struct lb_conf_backend *backends;
+	uint32_t nb_backends;
+	int line;
+};
+
+struct lb_conf_service {
+	uint8_t proto;          /* IPPROTO_TCP or IPPROTO_UDP */
+	struct lb_addr vip;     /* port 0: any port */
+	uint32_t pool;          /* index in lb_conf.pools */
+	uint8_t policy;         /* enum lb_policy */
+	uint8_t mode;           /* enum lb_mode */
+	uint32_t sticky_ttl_s;
+	uint16_t mss;           /* clamp TCP MSS options of the flow's SYNs to this; 0: no */
+	int line;
+};
+
+struct lb_conf {
+	uint64_t generation;    /* sluiced's, when it wrote the text; 0: none */
+	struct lb_conf_pool *pools;
+	uint32_t nb_pools;
+	struct lb_conf_service *services;
+	uint32_t nb_services;
+};
+
+/*
+ * Parses and checks YAML text (name: the file name used in messages). Returns 0 and
+ * fills c, or -EINVAL with "name:line: what: why" in err and c empty.
+ */
+int lb_conf_parse(const char *name, const char *text, size_t len, struct lb_conf *c,
+		  char *err, size_t errlen);
+/* The same from a file. */
+int lb_conf_load(const char *path, struct lb_conf *c, char *err, size_t errlen);
+void lb_conf_free(struct lb_conf *c);
+
+/*
+ * The checks that need the whole model (services' pools exist, address families and
+ * ports fit the mode, no service twice, no backend twice or a VIP). name prefixes the
+ * message ("file:line: ..." for parsed objects, "name: ..." for ones without a line).
+ * Returns 0 or -EINVAL with the message in err.
+ */
+int lb_conf_check(const struct lb_conf *c, const char *name, char *err, size_t errlen);
+
+/*
+ * The model as YAML text that lb_conf_parse reads back to the same model (lines aside):
+ * sluiced's state file and its pushes to the dataplane. Returns 0 with a malloc'd,
+ * NUL-terminated text in *text, or -ENOMEM.
+ */
+int lb_conf_emit(const struct lb_conf *c, char **text, size_t *len);
+
+/* A deep copy (dst is overwritten). Returns 0 or -ENOMEM with dst empty. */
+int lb_conf_copy(struct lb_conf *dst, const struct lb_conf *src);
+
+/* Index of the pool named name, or -1. */
+int lb_conf_pool_find(const struct lb_conf *c, const char *name);
+/* Index of the service (proto, vip), or -1. */
+int lb_conf_service_find(const struct lb_conf *c, uint8_t proto, const struct lb_addr *vip);
+
+/*
+ * One address as written in the file: "ADDR:PORT", "[V6]:PORT", "ADDR:*" (any port; only
+ * if allow_any) or "ADDR" (port 0; only if allow_bare). what names it in the message
+ * ("backend '...': why"). Returns 0 or -EINVAL with the message in err.
+ */
+int lb_addr_parse(const char *what, const char *s, int allow_any, int allow_bare,
+		  struct lb_addr *a, char *err, size_t errlen);
+/* A service's key, "ADDR:PORT/tcp" or "/udp", the same way. */
+int lb_vip_parse(const char *s, uint8_t *proto, struct lb_addr *vip, char *err, size_t errlen);
+
+/* Names and their parsers (-1: not a name). */
+const char *lb_policy_name(enum lb_policy p);
+const char *lb_mode_name(enum lb_mode m);
+const char *lb_backend_state_name(enum lb_backend_state s);
+const char *lb_check_type_name(enum lb_check_type t);
+int lb_policy_parse(const char *s);
+int lb_mode_parse(const char *s);
+int lb_backend_state_parse(const char *s);
+int lb_check_type_parse(const char *s);
+/* Fills ck with the defaults of a check of type t. */
+void lb_check_default(struct lb_conf_check *ck, enum lb_check_type t);
+/* Whether m is a size a Maglev table may have (a prime, 2..LB_CONF_MAGLEV_MAX). */
+int lb_conf_maglev_size_ok(uint32_t m);
+
+/* "198.18.0.100:80" / "[2001:db8::100]:80" / "198.18.0.100:*" */
+void lb_addr_format(const struct lb_addr *a, char *buf, size_t len);
+/* "198.18.0.100:80/tcp" */
+void lb_vip_format(uint8_t proto, const struct lb_addr *vip, char *buf, size_t len);
+
+#endif /* SL_LB_CONF_H */

@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lb_conf_model: what can be said of the configuration model without its file — names,
+ * addresses, the whole-model checks, copies and the YAML emitter (lb_conf.h).
+ *
+ * The checks live here rather than in the parser because sluiced runs them on models that
+ * no file wrote: a sluicectl change is applied to a copy of the model and the copy is
+ * checked as a whole before it replaces the running one. Objects parsed from a file carry
+ * their line; objects made by a command have line 0 and are named instead.
+ *
+ * The emitter writes through libyaml's event API, which quotes what must be quoted (an
+ * IPv6 backend begins with '['), so the text always reads back to the same model.
+ *
+ * Context: control side (allocates).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <yaml.h>
+
+#include "lb_conf.h"
+
+static const char *const lb_policy_names[LB_POLICY__MAX] = {
+	[LB_POLICY_RR] = "rr", [LB_POLICY_WRR] = "wrr", [LB_POLICY_STICKY] = "sticky",
+	[LB_POLICY_SOURCE_HASH] = "source-hash", [LB_POLICY_MAGLEV] = "maglev",
+	[LB_POLICY_LEAST_CONN] = "least-conn", [LB_POLICY_LEAST_LATENCY] = "least-latency",
+	[LB_POLICY_RANDOM_P2C] = "random-p2c",
+};
+
+static const char *const lb_mode_names[LB_MODE__MAX] = {
+	[LB_MODE_FNAT] = "fnat", [LB_MODE_DSR] = "dsr", [LB_MODE_DSR_IPIP] = "dsr-ipip",
+};
+
+static const char *const lb_state_names[LB_BACKEND__MAX] = {
+	[LB_BACKEND_READY] = "ready", [LB_BACKEND_DRAIN] = "drain", [LB_BACKEND_MAINT] = "maint",
+};
+
+static const char *const lb_check_names[LB_CHECK__MAX] = {
+	[LB_CHECK_NONE] = "none", [LB_CHECK_TCP] = "tcp", [LB_CHECK_HTTP] = "http",
+	[LB_CHECK_UDP] = "udp",
+};
+
+static int
+lb_name_find(const char *s, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; s && i < n; i++)
+		if (names[i] && strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+lb_policy_name(enum lb_policy p)
+{
+	return p < LB_POLICY__MAX ? lb_policy_names[p] : "?";
+}
+
+const char *
+lb_mode_name(enum lb_mode m)
+{
+	return m < LB_MODE__MAX ? lb_mode_names[m] : "?";
+}
+
+const char *
+lb_backend_state_name(enum lb_backend_state s)
+{
+	return s < LB_BACKEND__MAX ? lb_state_names[s] : "?";
+}
+
+const char *
+lb_check_type_name(enum lb_check_type t)
+{
+	return t < LB_CHECK__MAX ? lb_check_names[t] : "?";
+}
+
+int
+lb_policy_parse(const char *s)
+{
+	return lb_name_find(s, lb_policy_names, LB_POLICY__MAX);
+}
+
+int
+lb_mode_parse(const char *s)
+{
+	return lb_name_find(s, lb_mode_names, LB_MODE__MAX);
+}
+
+int
+lb_backend_state_parse(const char *s)
+{
+	return lb_name_find(s, lb_state_names, LB_BACKEND__MAX);
+}
+
+int
+lb_check_type_parse(const char *s)
+{
+	return lb_name_find(s, lb_check_names, LB_CHECK__MAX);
+}
+
+void
+lb_check_default(struct lb_conf_check *ck, enum lb_check_type t)
+{
+	memset(ck, 0, sizeof(*ck));
+	ck->type = (uint8_t)t;
+	ck->rise = 2;
+	ck->fall = 3;
+	ck->inter_ms = 2000;
+	ck->timeout_ms = 1000;
+	if (t == LB_CHECK_HTTP)
+		snprintf(ck->path, sizeof(ck->path), "/");
+}
+
+int
+lb_conf_maglev_size_ok(uint32_t m)
+{
+	uint32_t d;
+
+	if (m < 2 || m > LB_CONF_MAGLEV_MAX)
+		return 0;
+	for (d = 2; (uint64_t)d * d <= m; d++)
+		if (m % d == 0)
+			return 0;
+	return 1;
+}
+
+void
+lb_addr_format(const struct lb_addr *a, char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN], port[8];
+
+	inet_ntop(a->family, a->addr, s, sizeof(s));
+	if (a->port)
+		snprintf(port, sizeof(port), "%u", a->port);
+	else
+		snprintf(port, sizeof(port), "*");
+	snprintf(buf, len, a->family == AF_INET6 ? "[%s]:%s" : "%s:%s", s, port);
+}
+
+void
+lb_vip_format(uint8_t proto, const struct lb_addr *vip, char *buf, size_t len)
+{
+	char a[64];
+
+	lb_addr_format(vip, a, sizeof(a));
+	snprintf(buf, len, "%s/%s", a, proto == IPPROTO_TCP ? "tcp" : "udp");
+}
+
+int
+lb_addr_parse(const char *what, const char *s, int allow_any, int allow_bare,
+	      struct lb_addr *a, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = NULL;
+	size_t hl;
+
+	memset(a, 0, sizeof(*a));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || (close[1] && close[1] != ':'))
+			goto want_v6;
+		hl = (size_t)(close - s - 1);
+		if (hl >= sizeof(host))
+			goto not_addr;
+		memcpy(host, s + 1, hl);
+		host[hl] = '\0';
+		port = close[1] ? close + 2 : NULL;
+	} else {
+		const char *colon = strrchr(s, ':');
+
+		if (colon && strchr(s, ':') != colon) { /* bare IPv6: ambiguous with a port */
+			snprintf(err, errlen, "%s '%.60s': write IPv6 as [ADDR]:PORT", what, s);
+			return -EINVAL;
+		}
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+		if (hl >= sizeof(host))
+			goto not_addr;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		port = colon ? colon + 1 : NULL;
+	}
+	if (inet_pton(AF_INET, host, a->addr) == 1) {
+		a->family = AF_INET;
+	} else if (inet_pton(AF_INET6, host, a->addr) == 1) {
+		a->family = AF_INET6;
+	} else {
+		snprintf(err, errlen, "%s '%.60s': '%s' is not an IPv4 or IPv6 address", what, s,
+			 host);
+		return -EINVAL;
+	}
+	if (!port) {
+		if (allow_bare)
+			return 0;
+		snprintf(err, errlen, "%s '%.60s': a port is needed (ADDR:PORT)", what, s);
+		return -EINVAL;
+	}
+	if (strcmp(port, "*") == 0) {
+		if (allow_any)
+			return 0;
+		snprintf(err, errlen, "%s '%.60s': '*' (any port) is only for services", what, s);
+		return -EINVAL;
+	} else {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(port, &end, 10);
+		if (!*port || *end || errno || v == 0 || v > 65535 || *port == '-' || *port == '+') {
+			snprintf(err, errlen, "%s '%.60s': port must be 1 to 65535%s", what, s,
+				 allow_any ? " or *" : "");
+			return -EINVAL;
+		}
+		a->port = (uint16_t)v;
+	}
+	return 0;
+want_v6:
+	snprintf(err, errlen, "%s '%.60s': want [IPV6]:PORT", what, s);
+	return -EINVAL;
+not_addr:
+	snprintf(err, errlen, "%s '%.60s': not an address", what, s);
+	return -EINVAL;
+}
+
+int
+lb_vip_parse(const char *s, uint8_t *proto, struct lb_addr *vip, char *err, size_t errlen)
+{
+	const char *slash = strrchr(s, '/');
+	char addr[96];
+
+	if (!slash || (strcmp(slash, "/tcp") && strcmp(slash, "/udp"))) {
+		snprintf(err, errlen, "vip '%.60s': want ADDR:PORT/tcp or /udp", s);
+		return -EINVAL;
+	}
+	if ((size_t)(slash - s) >= sizeof(addr)) {
+		snprintf(err, errlen, "vip '%.60s': too long", s);
+		return -EINVAL;
+	}
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	*proto = strcmp(slash, "/tcp") == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+	return lb_addr_parse("vip", addr, 1, 0, vip, err, errlen);
+}
+
+int
+lb_conf_pool_find(const struct lb_conf *c, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nb_pools; i++)
+		if (strcmp(c->pools[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+lb_same_addr(const struct lb_addr *a, const struct lb_addr *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+int
+lb_conf_service_find(const struct lb_conf *c, uint8_t proto, const struct lb_addr *vip)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nb_services; i++)
+		if (c->services[i].proto == proto && c->services[i].vip.port == vip->port &&
+		    lb_same_addr(&c->services[i].vip, vip))
+			return (int)i;
+	return -1;
+}
+
+/* "name:line" for an object read from a file, "name" for one a command made. */
+static void
+lb_where(char *buf, size_t len, const char *name, int line)
+{
+	if (line > 0)
+		snprintf(buf, len, "%s:%d", name, line);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
+/* "the service at line 5" or "service 198.18.0.100:80/tcp". */
+static void
+lb_service_ref(char *buf, size_t len, const struct lb_conf_service *s)
+{
+	char v[80];
+
+	if (s->line > 0) {
+		snprintf(buf, len, "the service at line %d", s->line);
+	} else {
+		lb_vip_format(s->proto, &s->vip, v, sizeof(v));
+		snprintf(buf, len, "service %s", v);
+	}
+}
+
+static int
+lb_check_service(const struct lb_conf *c, uint32_t i, const char *name, char *err,
+		 size_t errlen)
+{
+	const struct lb_conf_service *s = &c->services[i];
+	const struct lb_conf_pool *pool;
+	char a[64], where[300], ref[100];
+	uint32_t j, k;
+	int fam = s->vip.family == AF_INET ? 4 : 6;
+
+	if (s->pool >= c->nb_pools) {
+		lb_where(where, sizeof(where), name, s->line);
+		snprintf(err, errlen, "%s: service: no such pool", where);
+		return -EINVAL;
+	}
+	pool = &c->pools[s->pool];
+	for (j = 0; j < i; j++) {
+		const struct lb_conf_service *t = &c->services[j];
+
+		if (s->proto == t->proto && s->vip.port == t->vip.port &&
+		    lb_same_addr(&s->vip, &t->vip)) {
+			lb_vip_format(s->proto, &s->vip, a, sizeof(a));
+			lb_where(where, sizeof(where), name, s->line);
+			if (t->line > 0)
+				snprintf(err, errlen, "%s: service %s: already defined at line %d",
+					 where, a, t->line);
+			else
+				snprintf(err, errlen, "%s: service %s: already defined", where, a);
+			return -EINVAL;
+		}
+	}
+	lb_service_ref(ref, sizeof(ref), s);
+	for (k = 0; k < pool->nb_backends; k++) {
+		const struct lb_conf_backend *b = &pool->backends[k];
+		int bfam = b->addr.family == AF_INET ? 4 : 6;
+
+		lb_addr_format(&b->addr, a, sizeof(a));
+		lb_where(where, sizeof(where), name, b->line ? b->line : s->line);
+		if (bfam != fam && s->mode == LB_MODE_FNAT) {
+			snprintf(err, errlen, "%s: pool %s: backend %s is IPv%d, %s is IPv%d (fnat "
+				 "does not translate families)", where, pool->name, a, bfam, ref, fam);
+			return -EINVAL;
+		}
+		if (bfam != fam) {
+			snprintf(err, errlen, "%s: pool %s: backend %s is IPv%d, %s is IPv%d (%s "
+				 "carries the client's packet unchanged)", where, pool->name, a, bfam,
+				 ref, fam, lb_mode_name(s->mode));
+			return -EINVAL;
+		}
+		if (s->mode != LB_MODE_FNAT && b->addr.port && b->addr.port != s->vip.port) {
+			snprintf(err, errlen, "%s: pool %s: backend %s: %s is %s, which does not "
+				 "translate ports: give the backend the service's port or none",
+				 where, pool->name, a, ref, lb_mode_name(s->mode));
+			return -EINVAL;
+		}
+		if (!b->addr.port && !s->vip.port && s->mode == LB_MODE_FNAT) {
+			snprintf(err, errlen, "%s: pool %s: backend %s has no port and %s takes any "
+				 "port: give it one", where, pool->name, a, ref);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int
+lb_conf_check(const struct lb_conf *c, const char *name, char *err, size_t errlen)
+{
+	char a[64], where[300], ref[100];
+	uint32_t i, j, k;
+	int rc;
+
+	for (i = 0; i < c->nb_services; i++)
+		if ((rc = lb_check_service(c, i, name, err, errlen)) != 0)
+			return rc;
+	for (i = 0; i < c->nb_pools; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(c->pools[i].name, c->pools[j].name) == 0) {
+				lb_where(where, sizeof(where), name, c->pools[i].line);
+				snprintf(err, errlen, "%s: pool %s: defined twice", where,
+					 c->pools[i].name);
+				return -EINVAL;
+			}
+		for (k = 0; k < c->pools[i].nb_backends; k++) {
+			const struct lb_conf_backend *b = &c->pools[i].backends[k];
+
+			lb_addr_format(&b->addr, a, sizeof(a));
+			lb_where(where, sizeof(where), name, b->line);
+			for (j = 0; j < k; j++) {
+				const struct lb_conf_backend *o = &c->pools[i].backends[j];
+
+				if (!lb_same_addr(&b->addr, &o->addr) || b->addr.port != o->addr.port)
+					continue;
+				if (o->line > 0)
+					snprintf(err, errlen, "%s: pool %s: backend %s is listed twice "
+						 "(line %d)", where, c->pools[i].name, a, o->line);
+				else
+					snprintf(err, errlen, "%s: pool %s: backend %s is listed twice",
+						 where, c->pools[i].name, a);
+				return -EINVAL;
+			}
+			/* A backend that is a VIP would loop traffic back into the appliance. */
+			for (j = 0; j < c->nb_services; j++)
+				if (lb_same_addr(&b->addr, &c->services[j].vip)) {
+					lb_service_ref(ref, sizeof(ref), &c->services[j]);
+					snprintf(err, errlen, "%s: pool %s: backend %s is the address of "
+						 "%s (it would loop)", where, c->pools[i].name, a, ref);
+					return -EINVAL;
+				}
+		}
+	}
+	return 0;
+}
+
+void
+lb_conf_free(struct lb_conf *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nb_pools; i++)
+		free(c->pools[i].backends);
+	free(c->pools);
+	free(c->services);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+lb_conf_copy(struct lb_conf *dst, const struct lb_conf *src)
+{
+	uint32_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->generation = src->generation;
+	dst->pools = calloc(src->nb_pools ? src->nb_pools : 1, sizeof(*dst->pools));
+	dst->services = calloc(src->nb_services ? src->nb_services : 1, sizeof(*dst->services));
+	if (!dst->pools || !dst->services)
+		goto nomem;
+	for (i = 0; i < src->nb_pools; i++) {
+		const struct lb_conf_pool *p = &src->pools[i];
+		struct lb_conf_pool *q = &dst->pools[i];
+
+		*q = *p;
+		q->backends = calloc(p->nb_backends ? p->nb_backends : 1, sizeof(*q->backends));
+		dst->nb_pools = i + 1;
+		if (!q->backends) {
+			q->nb_backends = 0;
+			goto nomem;
+		}
+		if (p->nb_backends)
+			memcpy(q->backends, p->backends, p->nb_backends * sizeof(*q->backends));
+	}
+	if (src->nb_services)
+		memcpy(dst->services, src->services, src->nb_services * sizeof(*dst->services));
+	dst->nb_services = src->nb_services;
+	return 0;
+nomem:
+	lb_conf_free(dst);
+	return -ENOMEM;
+}
+
+/* The emitter's state: a growing buffer and whether an event failed. */
+struct lb_emit {
+	yaml_emitter_t e;
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+
+static int
+lb_emit_write(void *data, unsigned char *bytes, size_t size)
+{
+	struct lb_emit *m = data;
+
+	if (m->len + size + 1 > m->cap) {
+		size_t cap = (m->cap ? m->cap * 2 : 4096) + size;
+		char *b = realloc(m->buf, cap);
+
+		if (!b)
+			return 0;
+		m->buf = b;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, bytes, size);
+	m->len += size;
+	m->buf[m->len] = '\0';
+	return 1;
+}
+
+static void
+lb_emit_event(struct lb_emit *m, yaml_event_t *ev, int made)
+{
+	if (!made || m->failed || !yaml_emitter_emit(&m->e, ev))
+		m->failed = 1;
+}
+
+static void
+lb_emit_str(struct lb_emit *m, const char *s)
+{
+	yaml_event_t ev;
+
+	lb_emit_event(m, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
+			(yaml_char_t *)(uintptr_t)s, (int)strlen(s), 1, 1, YAML_ANY_SCALAR_STYLE));
+}
+
+static void
+lb_emit_uint(struct lb_emit *m, uint64_t v)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%" PRIu64, v);
+	lb_emit_str(m, s);
+}
+
+static void
+lb_emit_map(struct lb_emit *m, int flow)
+{
+	yaml_event_t ev;
+
+	lb_emit_event(m, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+			flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
+}
+
+static void
+lb_emit_map_end(struct lb_emit *m)
+{
+	yaml_event_t ev;
+
+	lb_emit_event(m, &ev, yaml_mapping_end_event_initialize(&ev));
+}
+
+static void
+lb_emit_seq(struct lb_emit *m)
+{
+	yaml_event_t ev;
+
+	lb_emit_event(m, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+			YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void
+lb_emit_seq_end(struct lb_emit *m)
+{
+	yaml_event_t ev;
+
+	lb_emit_event(m, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+static void
+lb_emit_check(struct lb_emit *m, const struct lb_conf_check *ck)
+{
+	lb_emit_str(m, "check");
+	lb_emit_map(m, 1);
+	lb_emit_str(m, "type");
+	lb_emit_str(m, lb_check_type_name(ck->type));
+	if (ck->port) {
+		lb_emit_str(m, "port");
+		lb_emit_uint(m, ck->port);
+	}
+	if (ck->type == LB_CHECK_HTTP) {
+		lb_emit_str(m, "path");
+		lb_emit_str(m, ck->path);
+		if (ck->status) {
+			lb_emit_str(m, "status");
+			lb_emit_uint(m, ck->status);
+		}
+	}
+	if (ck->type == LB_CHECK_UDP) {
+		lb_emit_str(m, "send");
+		lb_emit_str(m, ck->send);
+		if (ck->expect[0]) {
+			lb_emit_str(m, "expect");
+			lb_emit_str(m, ck->expect);
+		}
+	}
+	lb_emit_str(m, "inter_ms");
+	lb_emit_uint(m, ck->inter_ms);
+	lb_emit_str(m, "timeout_ms");
+	lb_emit_uint(m, ck->timeout_ms);
+	lb_emit_str(m, "rise");
+	lb_emit_uint(m, ck->rise);
+	lb_emit_str(m, "fall");
+	lb_emit_uint(m, ck->fall);
+	lb_emit_map_end(m);
+}
+
+static void
+lb_emit_pool(struct lb_emit *m, const struct lb_conf_pool *p)
+{
+	char a[64];
+	uint32_t k;
+
+	lb_emit_str(m, p->name);
+	lb_emit_map(m, 0);
+	if (p->maglev_size != LB_CONF_MAGLEV_DEFAULT) {
+		lb_emit_str(m, "maglev_size");
+		lb_emit_uint(m, p->maglev_size);
+	}
+	if (p->check.type != LB_CHECK_NONE)
+		lb_emit_check(m, &p->check);
+	lb_emit_str(m, "backends");
+	lb_emit_seq(m);
+	for (k = 0; k < p->nb_backends; k++) {
+		const struct lb_conf_backend *b = &p->backends[k];
+
+		if (b->addr.port) {
+			lb_addr_format(&b->addr, a, sizeof(a));
+		} else {    /* a bare address, "[V6]" for IPv6: no ":*" */
+			char h[INET6_ADDRSTRLEN];
+
+			inet_ntop(b->addr.family, b->addr.addr, h, sizeof(h));
+			snprintf(a, sizeof(a), b->addr.family == AF_INET6 ? "[%s]" : "%s", h);
+		}
+		lb_emit_map(m, 1);
+		lb_emit_str(m, "address");
+		lb_emit_str(m, a);
+		lb_emit_str(m, "weight");
+		lb_emit_uint(m, b->weight);
+		lb_emit_str(m, "state");
+		lb_emit_str(m, lb_backend_state_name(b->state));
+		lb_emit_map_end(m);
+	}
+	lb_emit_seq_end(m);
+	lb_emit_map_end(m);
+}
+
+static void
+lb_emit_service(struct lb_emit *m, const struct lb_conf *c, const struct lb_conf_service *s)
+{
+	char v[80];
+
+	lb_vip_format(s->proto, &s->vip, v, sizeof(v));
+	lb_emit_map(m, 0);
+	lb_emit_str(m, "vip");
+	lb_emit_str(m, v);
+	lb_emit_str(m, "pool");
+	lb_emit_str(m, c->pools[s->pool].name);
+	lb_emit_str(m, "policy");
+	lb_emit_str(m, lb_policy_name(s->policy));
+	lb_emit_str(m, "mode");
+	lb_emit_str(m, lb_mode_name(s->mode));
+	if (s->policy == LB_POLICY_STICKY) {
+		lb_emit_str(m, "sticky_ttl");
+		lb_emit_uint(m, s->sticky_ttl_s);
+	}
+	if (s->mss) {
+		lb_emit_str(m, "mss");
+		lb_emit_uint(m, s->mss);
+	}
+	lb_emit_map_end(m);
+}
+
+int
+lb_conf_emit(const struct lb_conf *c, char **text, size_t *len)
+{
+	struct lb_emit m = { 0 };
+	yaml_event_t ev;
+	uint32_t i;
+
+	*text = NULL;
+	*len = 0;
+	if (!yaml_emitter_initialize(&m.e))
+		return -ENOMEM;
+	yaml_emitter_set_output(&m.e, lb_emit_write, &m);
+	yaml_emitter_set_width(&m.e, 200);
+	yaml_emitter_set_unicode(&m.e, 1);
+	lb_emit_event(&m, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	lb_emit_event(&m, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+	lb_emit_map(&m, 0);
+	if (c->generation) {
+		lb_emit_str(&m, "generation");
+		lb_emit_uint(&m, c->generation);
+	}
+	lb_emit_str(&m, "pools");
+	lb_emit_map(&m, 0);
+	for (i = 0; i < c->nb_pools; i++)
+		lb_emit_pool(&m, &c->pools[i]);
+	lb_emit_map_end(&m);
+	lb_emit_str(&m, "services");
+	lb_emit_seq(&m);
+	for (i = 0; i < c->nb_services; i++)
+		lb_emit_service(&m, c, &c->services[i]);
+	lb_emit_seq_end(&m);
+	lb_emit_map_end(&m);
+	lb_emit_event(&m, &ev, yaml_document_end_event_initialize(&ev, 1));
+	lb_emit_event(&m, &ev, yaml_stream_end_event_initialize(&ev));
+	if (!m.failed && !yaml_emitter_flush(&m.e))
+		m.failed = 1;
+	yaml_emitter_delete(&m.e);
+	if (m.failed || !m.buf) {
+		free(m.buf);
+		return -ENOMEM;
+	}
+	*text = m.buf;
+	*len = m.len;
+	return 0;
+}
