@@ -18,6 +18,9 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include <rte_cycles.h>
+
+#include "dp_conf.h"
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
@@ -159,6 +162,12 @@ dp_ctl_status(struct dp *dp)
 	json_object_set_new(o, "version", json_string(SLUICE_VERSION));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "workers", json_integer(dp->nb_workers));
+	json_object_set_new(o, "boot_id", json_integer((json_int_t)dp->boot_id));
+	json_object_set_new(o, "generation", json_integer((json_int_t)dp->generation));
+	if (dp->lb) {
+		json_object_set_new(o, "tables_version", json_integer((json_int_t)dp->lb->version));
+		json_object_set_new(o, "services", json_integer(dp->lb->nb_svc));
+	}
 	for (i = 0; i < dp->nb_ports; i++)
 		json_array_append_new(ports, dp_ctl_port_json(&dp->ports[i], 0));
 	json_object_set_new(o, "ports", ports);
@@ -186,6 +195,34 @@ dp_ctl_src_filter_json(const struct src_filter *sf)
 
 static char *dp_ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * sluiced's push: {"cmd":"apply","generation":N,"config":"<YAML text>"}. The whole model
+ * each time (dp_conf.h): a dataplane that missed pushes needs nothing but the last one.
+ */
+static json_t *
+dp_ctl_apply(struct dp *dp, json_t *req, char **errs)
+{
+	json_t *g = json_object_get(req, "generation"), *t = json_object_get(req, "config");
+	char err[512], name[48];
+	uint64_t t0 = rte_get_timer_cycles(), dt;
+
+	if (!json_is_integer(g) || json_integer_value(g) < 1 || !json_is_string(t)) {
+		*errs = dp_ctl_error("apply: want {\"generation\": N >= 1, \"config\": TEXT}");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "generation %lld", (long long)json_integer_value(g));
+	if (dp_conf_apply_text(dp, name, json_string_value(t), json_string_length(t),
+			       (uint64_t)json_integer_value(g), err, sizeof(err)) != 0) {
+		*errs = dp_ctl_error("%s", err);
+		return NULL;
+	}
+	dt = rte_get_timer_cycles() - t0;
+	return json_pack("{s:b, s:I, s:I, s:I}", "ok", 1,
+			 "generation", (json_int_t)dp->generation,
+			 "tables_version", (json_int_t)dp->lb->version,
+			 "apply_us", (json_int_t)(dt * 1000000 / rte_get_timer_hz()));
+}
+
 /* Re-reads the services file; a refused file leaves the running tables. */
 static json_t *
 dp_ctl_reload(struct dp *dp, char **errs)
@@ -200,7 +237,7 @@ dp_ctl_reload(struct dp *dp, char **errs)
 		*errs = dp_ctl_error("%s", err);
 		return NULL;
 	}
-	return json_pack("{s:b, s:I}", "ok", 1, "version", (json_int_t)dp->lb->version);
+	return json_pack("{s:b, s:I}", "ok", 1, "tables_version", (json_int_t)dp->lb->version);
 }
 
 static json_t *
@@ -231,10 +268,11 @@ dp_ctl_stats(struct dp *dp)
 	if (dp->sf)
 		json_object_set_new(o, "src_filter", dp_ctl_src_filter_json(dp->sf));
 	if (dp->lb)
-		json_object_set_new(o, "lb", json_pack("{s:I, s:I, s:I}",
-			"version", (json_int_t)dp->lb->version,
-			"reloads", (json_int_t)dp->reloads,
-			"reloads_refused", (json_int_t)dp->reloads_refused));
+		json_object_set_new(o, "lb", json_pack("{s:I, s:I, s:I, s:I}",
+			"tables_version", (json_int_t)dp->lb->version,
+			"generation", (json_int_t)dp->generation,
+			"applies", (json_int_t)dp->applies,
+			"applies_refused", (json_int_t)dp->applies_refused));
 	json_object_set_new(o, "ctl_errors", json_integer((json_int_t)dp_ctl_errors));
 	return o;
 }
@@ -283,6 +321,8 @@ dp_ctl_handle(struct dp *dp, const char *line)
 		reply = dp_ctl_stats(dp);
 	else if (strcmp(cmd, "reload") == 0)
 		reply = dp_ctl_reload(dp, &s);
+	else if (strcmp(cmd, "apply") == 0)
+		reply = dp_ctl_apply(dp, req, &s);
 	else {
 		char safe[64];
 		size_t i;
@@ -292,7 +332,7 @@ dp_ctl_handle(struct dp *dp, const char *line)
 		for (i = 0; safe[i]; i++)
 			if (safe[i] < 0x20 || safe[i] > 0x7e)
 				safe[i] = '?';
-		s = dp_ctl_error("unknown cmd '%s' (ping, status, stats, reload)", safe);
+		s = dp_ctl_error("unknown cmd '%s' (ping, status, stats, reload, apply)", safe);
 	}
 	if (reply) {
 		s = json_dumps(reply, JSON_COMPACT);
@@ -317,8 +357,8 @@ dp_ctl_wait(int fd, short ev)
 static void
 dp_ctl_serve(struct dp *dp, int cfd)
 {
-	char *buf = malloc(DP_CTL_MAX_REQUEST + 1), *reply, *nl = NULL;
-	size_t len = 0, off;
+	size_t cap = 65536, len = 0, off;
+	char *buf = malloc(cap + 1), *reply, *nl = NULL;
 	ssize_t n;
 
 	if (!buf) {
@@ -326,9 +366,18 @@ dp_ctl_serve(struct dp *dp, int cfd)
 		return;
 	}
 	while (len < DP_CTL_MAX_REQUEST && !nl) {
+		if (len == cap) {       /* a full model may be megabytes: grow as it comes */
+			size_t ncap = cap * 4 > DP_CTL_MAX_REQUEST ? DP_CTL_MAX_REQUEST : cap * 4;
+			char *nb = realloc(buf, ncap + 1);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap = ncap;
+		}
 		if (dp_ctl_wait(cfd, POLLIN) != 0)
 			break;
-		n = read(cfd, buf + len, DP_CTL_MAX_REQUEST - len);
+		n = read(cfd, buf + len, cap - len);
 		if (n <= 0)
 			break;
 		buf[len + (size_t)n] = '\0';

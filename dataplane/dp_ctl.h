@@ -5,8 +5,10 @@
  * A unix stream socket served by the control thread between its other duties. Protocol:
  * the client sends one JSON object on one line ({"cmd":"status"}), the dataplane answers
  * with one JSON object on one line ({"ok":true,...} or {"ok":false,"error":"..."}) and
- * closes. Commands today: ping, status, stats. The control-plane daemon's config pushes
- * (generations, acknowledgements) extend this protocol.
+ * closes. Commands: ping, status, stats, reload (re-read --config) and apply, sluiced's
+ * push of a whole model with its generation number, acknowledged once every worker runs
+ * on the new tables (dp_conf.h). status carries the generation in force and a boot id,
+ * by which sluiced sees a restarted dataplane and pushes again.
  *
  * Context: control thread only; may block up to DP_CTL_IO_TIMEOUT_MS per client.
  */
@@ -16,7 +18,7 @@
 #include <stddef.h>
 
 #define DP_CTL_IO_TIMEOUT_MS 1000
-#define DP_CTL_MAX_REQUEST   65536
+#define DP_CTL_MAX_REQUEST   (16 << 20)      /* sluiced pushes whole models */
 
 struct dp;
 

@@ -63,7 +63,50 @@ local_add_v4(struct local_port *lp, uint32_t addr_be)
 		return -EEXIST;
 	if (lp->nb_v4 == LOCAL_ADDR_MAX)
 		return -ENOSPC;
-	lp->v4[lp->nb_v4++] = addr_be;
+	/* the address before the count: a running worker sees all of it or nothing */
+	lp->v4[lp->nb_v4] = addr_be;
+	__atomic_store_n(&lp->nb_v4, (uint8_t)(lp->nb_v4 + 1), __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * Removal never hides another address from a worker scanning the table: the last entry
+ * is first copied over the one removed (a scan then finds it once or twice, and a torn
+ * IPv6 copy only hides the removed address), and only after a grace period, when no scan
+ * that began before the copy can still run, does the count drop.
+ */
+int
+local_del_v4(struct local_port *lp, uint32_t addr_be, void (*grace)(void *), void *arg)
+{
+	unsigned int i, last = lp->nb_v4 - 1u;
+
+	for (i = 0; i < lp->nb_v4 && lp->v4[i] != addr_be; i++)
+		;
+	if (i == lp->nb_v4)
+		return -ENOENT;
+	if (i != last) {
+		__atomic_store_n(&lp->v4[i], lp->v4[last], __ATOMIC_RELEASE);
+		grace(arg);
+	}
+	__atomic_store_n(&lp->nb_v4, (uint8_t)last, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+local_del_v6(struct local_port *lp, const uint8_t *addr, void (*grace)(void *), void *arg)
+{
+	unsigned int i, last = lp->nb_v6 - 1u;
+
+	for (i = 0; i < lp->nb_v6 && memcmp(lp->v6[i], addr, 16) != 0; i++)
+		;
+	if (i == lp->nb_v6)
+		return -ENOENT;
+	if (i != last) {
+		memcpy(lp->v6[i], lp->v6[last], 16);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		grace(arg);
+	}
+	__atomic_store_n(&lp->nb_v6, (uint8_t)last, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -74,7 +117,8 @@ local_add_v6(struct local_port *lp, const uint8_t *addr)
 		return -EEXIST;
 	if (lp->nb_v6 == LOCAL_ADDR_MAX)
 		return -ENOSPC;
-	memcpy(lp->v6[lp->nb_v6++], addr, 16);
+	memcpy(lp->v6[lp->nb_v6], addr, 16);
+	__atomic_store_n(&lp->nb_v6, (uint8_t)(lp->nb_v6 + 1), __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -11,8 +11,10 @@
  * mbuf now holds the reply and is to be sent back out of the port it came in on; a drop
  * reason means the caller frees it and counts the reason.
  *
- * Context: worker lcore, fast path. The tables are read-only for workers and written by
- * the control thread before workers start.
+ * Context: worker lcore, fast path. The tables are read by workers and written only by
+ * the control thread: appends publish the address before the count, and removals wait
+ * for a grace period (local_del_*), so a running worker never misses an address that
+ * stays.
  */
 #ifndef SL_LOCAL_H
 #define SL_LOCAL_H
@@ -62,6 +64,10 @@ local_v6_owned(const struct local_port *lp, const uint8_t *addr)
 /* Adds an address; returns 0, -EEXIST or -ENOSPC. Context: control thread. */
 int local_add_v4(struct local_port *lp, uint32_t addr_be);
 int local_add_v6(struct local_port *lp, const uint8_t *addr);
+/* Removes one; grace(arg) must return only when every worker has finished the scans it
+ * had begun (rte_rcu_qsbr_synchronize). Returns 0 or -ENOENT. Context: control thread. */
+int local_del_v4(struct local_port *lp, uint32_t addr_be, void (*grace)(void *), void *arg);
+int local_del_v6(struct local_port *lp, const uint8_t *addr, void (*grace)(void *), void *arg);
 
 /* Accepts frames to our MAC, broadcast and multicast (ARP, ND). */
 static inline bool

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include <rte_eal.h>
 #include <rte_cycles.h>
@@ -32,6 +33,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp_args.h"
+#include "dp_conf.h"
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
@@ -59,116 +61,24 @@ static int main_ctl_open;
 #define MAIN_TICK_MS      100           /* source filter refresh */
 #define MAIN_SWEEP_TICKS  10            /* expired blocks and bans deleted every second */
 
-static int main_lb_reload(struct dp *dp, char *err, size_t errlen);
-
-/* The balancer's first tables, its neighbour table and its RCU. */
-static int
-main_lb_setup(char *err, size_t errlen)
-{
-	size_t qsz = rte_rcu_qsbr_get_memsize(main_dp.nb_workers);
-
-	main_dp.ct_max = main_args.ct_max;
-	main_dp.neigh = rte_zmalloc("neigh", sizeof(*main_dp.neigh), RTE_CACHE_LINE_SIZE);
-	main_dp.lb_qs = rte_zmalloc("lb_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (!main_dp.neigh || !main_dp.lb_qs ||
-	    rte_rcu_qsbr_init(main_dp.lb_qs, main_dp.nb_workers) != 0) {
-		snprintf(err, errlen, "balancer: out of memory");
-		return -ENOMEM;
-	}
-	main_dp.lb = lb_build(&main_conf, main_dp.neigh, 1, main_dp.nb_workers, err, errlen);
-	if (!main_dp.lb)
-		return -EINVAL;
-	main_dp.reload = main_lb_reload;
-	return 0;
-}
-
-static void
-main_lb_teardown(void)
-{
-	lb_free(main_dp.lb);
-	main_dp.lb = NULL;
-	rte_free(main_dp.neigh);
-	rte_free(main_dp.lb_qs);
-	main_dp.neigh = NULL;
-	main_dp.lb_qs = NULL;
-	lb_conf_free(&main_conf);
-}
-
-/* Whether two models have the same service addresses (what ports and XDP own). */
-static int
-main_same_vips(const struct lb_conf *a, const struct lb_conf *b)
-{
-	uint32_t i, j, k;
-
-	for (k = 0; k < 2; k++) {
-		const struct lb_conf *x = k ? b : a, *y = k ? a : b;
-
-		for (i = 0; i < x->nb_services; i++) {
-			const struct lb_addr *v = &x->services[i].vip;
-
-			for (j = 0; j < y->nb_services; j++)
-				if (y->services[j].vip.family == v->family &&
-				    memcmp(y->services[j].vip.addr, v->addr, 16) == 0)
-					break;
-			if (j == y->nb_services)
-				return 0;
-		}
-	}
-	return 1;
-}
-
-/*
- * Re-reads --config and publishes the new tables, or refuses and keeps the running ones.
- * Established flows keep their backends (their entries do not point into the tables).
- * Context: control thread (dp->reload: the control socket's "reload", SIGHUP).
- */
-static int main_lb_reload_once(struct dp *dp, char *err, size_t errlen);
-
-/* Every reload counted, refusals too (the running tables stay). */
+/* Re-reads --config; a refused file leaves the running configuration (dp_conf.h). */
 static int
 main_lb_reload(struct dp *dp, char *err, size_t errlen)
 {
-	int rc = main_lb_reload_once(dp, err, errlen);
-
-	if (rc)
-		dp->reloads_refused++;
-	else
-		dp->reloads++;
-	return rc;
-}
-
-static int
-main_lb_reload_once(struct dp *dp, char *err, size_t errlen)
-{
 	struct lb_conf c;
-	struct lb *fresh, *old;
 	int rc = lb_conf_load(main_args.config, &c, err, errlen);
 
-	if (rc)
+	if (rc) {
+		dp->applies_refused++;
 		return rc;
-	if (!main_same_vips(&c, &main_conf)) {
-		snprintf(err, errlen, "%s: adding or removing a service address needs a restart "
-			 "for now (the ports, ARP and the XDP program own the addresses); pools, "
-			 "backends, policies and ports of existing addresses can change",
-			 main_args.config);
-		lb_conf_free(&c);
-		return -ENOTSUP;
 	}
-	old = dp->lb;
-	fresh = lb_build(&c, dp->neigh, old->version + 1, dp->nb_workers, err, errlen);
-	if (!fresh) {
-		lb_conf_free(&c);
-		return -EINVAL;
+	rc = dp_conf_apply(dp, &c, 0, err, errlen);
+	if (rc == 0) {
+		printf("sluice-dataplane: %s: tables version %lu in force\n", main_args.config,
+		       (unsigned long)dp->lb->version);
+		fflush(stdout);
 	}
-	__atomic_store_n(&dp->lb, fresh, __ATOMIC_RELEASE);
-	rte_rcu_qsbr_synchronize(dp->lb_qs, RTE_QSBR_THRID_INVALID);
-	lb_free(old);
-	lb_conf_free(&main_conf);
-	main_conf = c;
-	printf("sluice-dataplane: %s: tables version %lu in force\n", main_args.config,
-	       (unsigned long)fresh->version);
-	fflush(stdout);
-	return 0;
+	return rc;
 }
 
 static void
@@ -176,33 +86,6 @@ main_sighup(int sig)
 {
 	(void)sig;
 	main_reload_pending = 1;
-}
-
-/* The services' addresses are the appliance's on every port: ARP, ICMP echo and the XDP
- * program's redirect treat them like --addr addresses. */
-static int
-main_add_vips(struct local_port *lp, char *err, size_t errlen)
-{
-	uint32_t i;
-
-	for (i = 0; i < main_conf.nb_services; i++) {
-		const struct lb_addr *v = &main_conf.services[i].vip;
-		uint32_t a4;
-		int rc;
-
-		if (v->family == AF_INET) {
-			memcpy(&a4, v->addr, 4);
-			rc = local_add_v4(lp, a4);
-		} else {
-			rc = local_add_v6(lp, v->addr);
-		}
-		if (rc == -ENOSPC) {
-			snprintf(err, errlen, "more than %d addresses with the services' VIPs",
-				 LOCAL_ADDR_MAX);
-			return rc;
-		}
-	}
-	return 0;
 }
 
 /*
@@ -503,29 +386,25 @@ main(int argc, char **argv)
 		}
 		dpp->local.mac = dpp->port.mac;
 		dp_port_set_mtu(dpp);
-		rc = main_add_vips(&dpp->local, err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, "sluice-dataplane: port %s: %s\n", dpp->port.spec.name, err);
-			status = EXIT_FAILURE;
-			goto err_ports;
-		}
 		main_dp.port_idx[dpp->port.port_id] = (uint8_t)i;
 	}
-	rc = dp_xdp_sync_local(&main_dp, err, sizeof(err));
+	main_dp.pool = pool;
+	/* 53 bits: exact in any JSON reader */
+	if (getrandom(&main_dp.boot_id, sizeof(main_dp.boot_id), 0) != sizeof(main_dp.boot_id))
+		main_dp.boot_id = rte_get_timer_cycles() ^ (uint64_t)getpid() << 32;
+	main_dp.boot_id &= (1ULL << 53) - 1;
+	/* The balancer is always there: without --config it starts empty and waits for
+	 * sluiced's push over the control socket. */
+	main_dp.ct_max = main_args.ct_max;
+	rc = dp_conf_setup(&main_dp, &main_conf, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "sluice-dataplane: %s\n", err);
+		fprintf(stderr, "sluice-dataplane: %s%s%s\n", main_args.config,
+			main_args.config[0] ? ": " : "", err);
 		status = EXIT_FAILURE;
 		goto err_ports;
 	}
-	main_dp.pool = pool;
-	if (main_args.config[0]) {
-		rc = main_lb_setup(err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, "sluice-dataplane: %s: %s\n", main_args.config, err);
-			status = EXIT_FAILURE;
-			goto err_ports;
-		}
-	}
+	if (main_args.config[0])
+		main_dp.reload = main_lb_reload;
 	rc = main_filter_setup(xdp_obj, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "sluice-dataplane: %s\n", err);
@@ -598,7 +477,8 @@ main(int argc, char **argv)
 err_workers:
 	worker_free_all(&main_dp);
 err_ports:
-	main_lb_teardown();
+	dp_conf_teardown(&main_dp);
+	lb_conf_free(&main_conf);
 	if (main_dp.sf)
 		sf_close(&main_sf);
 	else if (main_ctl_open)

@@ -484,8 +484,8 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 						  (int)rte_lcore_to_socket_id(lcore), err, errlen);
 			if (!w->lbw)
 				return -ENOMEM;
-			if (lb_has_v6(dp->lb) &&
-			    ct_enable_v6(w->lbw->ct, (int)rte_lcore_to_socket_id(lcore)) != 0) {
+			/* IPv6 tuples always: a service may be added at run time */
+			if (ct_enable_v6(w->lbw->ct, (int)rte_lcore_to_socket_id(lcore)) != 0) {
 				snprintf(err, errlen, "worker %u: IPv6 connection table: out of "
 					 "memory", w->idx);
 				return -ENOMEM;

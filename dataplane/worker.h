@@ -34,6 +34,8 @@ struct dp_port {
 	struct port port;
 	struct local_port local;
 	int src_filter;                 /* no XDP in front: run the source filter here */
+	uint8_t nb_v4_static;           /* local's first addresses are --addr's, the rest */
+	uint8_t nb_v6_static;           /* the services' (dp_conf.c) */
 	uint16_t mtu;                   /* IP bytes a frame may carry (encapsulation checks) */
 };
 
@@ -63,12 +65,17 @@ struct dp {
 	struct worker *workers[DP_MAX_WORKERS];
 	uint32_t idle_sleep_us;
 	struct src_filter *sf;          /* NULL unless some port has src_filter set */
-	struct lb *lb;                  /* NULL without services (--config); swapped on reload */
+	struct lb *lb;                  /* the balancer's tables, swapped by dp_conf_apply;
+					 * NULL only without --config and control socket */
 	struct rte_rcu_qsbr *lb_qs;     /* grace periods for replaced lb versions */
 	struct neigh_table *neigh;      /* backends' link-layer addresses (with lb) */
 	uint32_t ct_max;                /* connections per worker */
-	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* control thread */
-	uint64_t reloads, reloads_refused;      /* control thread */
+	/* control thread only: */
+	struct lb_conf *conf;           /* the model in force (dp_conf.h) */
+	uint64_t generation;            /* sluiced's number of that model; 0: from a file */
+	uint64_t boot_id;               /* random at start: sluiced sees a restart by it */
+	uint64_t applies, applies_refused;
+	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* re-read --config */
 	struct rte_mempool *pool;       /* for frames the dataplane sends on its own (ARP) */
 	struct rte_mempool *pool_indirect;      /* fragments' references to a datagram */
 	volatile int quit;

@@ -816,8 +816,55 @@ test_vlan_ping(void)
 	}
 }
 
+/* The grace callback: records that the copy was visible before the count dropped. */
+static struct local_port *tl_seen_lp;
+static unsigned int tl_graces, tl_count_at_grace;
+
+static void
+tl_grace(void *arg)
+{
+	(void)arg;
+	tl_graces++;
+	tl_count_at_grace = tl_seen_lp->nb_v4 + tl_seen_lp->nb_v6;
+}
+
+/* Removal keeps every other address visible throughout: the last one is copied over the
+ * removed one before the grace period, and the count drops only after it. */
+static void
+test_address_removal(void)
+{
+	static const uint8_t v6a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t v6b[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	struct local_port lp;
+	uint32_t a = htonl(0xc6120001), b = htonl(0xc6120064), c = htonl(0xc6120065);
+
+	memset(&lp, 0, sizeof(lp));
+	tl_seen_lp = &lp;
+	CU_ASSERT_EQUAL(local_add_v4(&lp, a), 0);
+	CU_ASSERT_EQUAL(local_add_v4(&lp, b), 0);
+	CU_ASSERT_EQUAL(local_add_v4(&lp, c), 0);
+	tl_graces = 0;
+	CU_ASSERT_EQUAL(local_del_v4(&lp, b, tl_grace, NULL), 0);
+	CU_ASSERT_EQUAL(tl_graces, 1);
+	CU_ASSERT_EQUAL(tl_count_at_grace, 3);          /* c was in both slots then */
+	CU_ASSERT_EQUAL(lp.nb_v4, 2);
+	CU_ASSERT(local_v4_owned(&lp, a) && local_v4_owned(&lp, c) && !local_v4_owned(&lp, b));
+	CU_ASSERT_EQUAL(local_del_v4(&lp, b, tl_grace, NULL), -ENOENT);
+	tl_graces = 0;
+	CU_ASSERT_EQUAL(local_del_v4(&lp, c, tl_grace, NULL), 0);    /* the last: no copy */
+	CU_ASSERT_EQUAL(tl_graces, 0);
+	CU_ASSERT_EQUAL(lp.nb_v4, 1);
+	CU_ASSERT_EQUAL(lp.v4[0], a);
+	CU_ASSERT_EQUAL(local_add_v6(&lp, v6a), 0);
+	CU_ASSERT_EQUAL(local_add_v6(&lp, v6b), 0);
+	CU_ASSERT_EQUAL(local_del_v6(&lp, v6a, tl_grace, NULL), 0);
+	CU_ASSERT_EQUAL(lp.nb_v6, 1);
+	CU_ASSERT(local_v6_owned(&lp, v6b) && !local_v6_owned(&lp, v6a));
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_address_table),
+	UNIT_TEST(test_address_removal),
 	UNIT_TEST(test_arp_request),
 	UNIT_TEST(test_arp_drops),
 	UNIT_TEST(test_arp_vlan),
