@@ -164,6 +164,7 @@ dp_ctl_status(struct dp *dp)
 	json_object_set_new(o, "workers", json_integer(dp->nb_workers));
 	json_object_set_new(o, "boot_id", json_integer((json_int_t)dp->boot_id));
 	json_object_set_new(o, "generation", json_integer((json_int_t)dp->generation));
+	json_object_set_new(o, "health_seq", json_integer((json_int_t)dp->health_seq));
 	if (dp->lb) {
 		json_object_set_new(o, "tables_version", json_integer((json_int_t)dp->lb->version));
 		json_object_set_new(o, "services", json_integer(dp->lb->nb_svc));
@@ -196,13 +197,15 @@ dp_ctl_src_filter_json(const struct src_filter *sf)
 static char *dp_ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * sluiced's push: {"cmd":"apply","generation":N,"config":"<YAML text>"}. The whole model
- * each time (dp_conf.h): a dataplane that missed pushes needs nothing but the last one.
+ * sluiced's push: {"cmd":"apply","generation":N,"health_seq":H,"config":"<YAML text>"}.
+ * The whole model each time (dp_conf.h): a dataplane that missed pushes needs nothing but
+ * the last one. health_seq is sluiced's count of health changes folded into the model
+ * (backends down pushed as drain); it is only stored and reported back.
  */
 static json_t *
 dp_ctl_apply(struct dp *dp, json_t *req, char **errs)
 {
-	json_t *g = json_object_get(req, "generation"), *t = json_object_get(req, "config");
+	json_t *g = json_object_get(req, "generation"), *t = json_object_get(req, "config"), *h;
 	char err[512], name[48];
 	uint64_t t0 = rte_get_timer_cycles(), dt;
 
@@ -217,6 +220,8 @@ dp_ctl_apply(struct dp *dp, json_t *req, char **errs)
 		return NULL;
 	}
 	dt = rte_get_timer_cycles() - t0;
+	h = json_object_get(req, "health_seq");
+	dp->health_seq = json_is_integer(h) ? (uint64_t)json_integer_value(h) : 0;
 	return json_pack("{s:b, s:I, s:I, s:I}", "ok", 1,
 			 "generation", (json_int_t)dp->generation,
 			 "tables_version", (json_int_t)dp->lb->version,

@@ -73,6 +73,7 @@ struct dp {
 	/* control thread only: */
 	struct lb_conf *conf;           /* the model in force (dp_conf.h) */
 	uint64_t generation;            /* sluiced's number of that model; 0: from a file */
+	uint64_t health_seq;            /* sluiced's health overlay in it (its own count) */
 	uint64_t boot_id;               /* random at start: sluiced sees a restart by it */
 	uint64_t applies, applies_refused;
 	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* re-read --config */

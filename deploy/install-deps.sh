@@ -26,7 +26,7 @@ fi
 build_pkgs=(
 	build-essential pkg-config meson ninja-build clang llvm lld
 	libdpdk-dev dpdk-dev libbpf-dev linux-libc-dev bpftool libelf-dev zlib1g-dev libpcap-dev
-	libjemalloc-dev libcunit1-dev libxdp-dev libjansson-dev libyaml-dev valgrind jq
+	libjemalloc-dev libcunit1-dev libxdp-dev libjansson-dev libyaml-dev libmicrohttpd-dev valgrind jq
 	libclang-rt-14-dev
 )
 # Real peers and tools the tests, lab and benchmarks use.

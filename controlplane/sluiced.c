@@ -1,0 +1,839 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluiced: start-up, the loop, and the path of a change (sluiced.h).
+ *
+ * A change, from sluicectl or a reload, goes: checked as a whole (lb_conf_check) ->
+ * pushed to the dataplane, which acknowledges once every worker runs on it (a refusal
+ * there refuses the change) -> persisted atomically (store.c) -> in force here and
+ * audited. If persisting fails after the dataplane took the change, the previous model is
+ * pushed back: what the daemon says is in force is always what is on disk. When the
+ * dataplane is not answering, the change is persisted and pushed by the next sync tick
+ * once it is back (DESIGN: the dataplane keeps its last config while sluiced or the link
+ * is down, and gets the full state again when it reconnects).
+ *
+ * CLI peers are let in by their credentials (SO_PEERCRED): root, sluiced's own user, or
+ * a member of --group; anyone else is refused, counted and audited, whatever the
+ * socket's mode lets connect.
+ *
+ * Context: sluiced's single thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "dp_client.h"
+#include "health.h"
+#include "lb_conf.h"
+#include "metrics.h"
+#include "sluice_config.h"
+#include "sluiced.h"
+#include "store.h"
+
+#define SD_EXIT_USAGE   2
+#define SD_CLIENT_MS    5000            /* a CLI client has this long to send its line */
+#define SD_CLIENTS_MAX  64
+
+const char *const sd_counter_names[SD_CNT__MAX] = {
+#define SD_NAME(n, d) #n,
+	SD_FOREACH_COUNTER(SD_NAME)
+#undef SD_NAME
+};
+
+const char *const sd_counter_help[SD_CNT__MAX] = {
+#define SD_HELP(n, d) d,
+	SD_FOREACH_COUNTER(SD_HELP)
+#undef SD_HELP
+};
+
+/* A CLI connection until its reply is written. */
+struct sd_client {
+	struct sd_io io;                /* first: the loop hands back &io */
+	struct sd_client *next;
+	char *buf;
+	size_t len;
+	pid_t pid;
+	uid_t uid;
+	uint64_t opened_ms;
+};
+
+static struct sd sd_main;
+static struct sd_client *sd_clients;
+static unsigned int sd_nb_clients;
+
+uint64_t
+sd_now_ms(void)
+{
+	return sd_now_us() / 1000;
+}
+
+uint64_t
+sd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int
+sd_io_add(struct sd *sd, struct sd_io *io, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+
+	return epoll_ctl(sd->epfd, EPOLL_CTL_ADD, io->fd, &ev) == 0 ? 0 : -errno;
+}
+
+int
+sd_io_mod(struct sd *sd, struct sd_io *io, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+
+	return epoll_ctl(sd->epfd, EPOLL_CTL_MOD, io->fd, &ev) == 0 ? 0 : -errno;
+}
+
+void
+sd_audit(struct sd *sd, pid_t pid, uid_t uid, const char *what, int ok, const char *detail)
+{
+	char when[40];
+	struct timespec ts;
+	struct tm tm;
+	json_t *o;
+
+	if (!sd->audit)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
+		 ts.tv_nsec / 1000000);
+	o = json_pack("{s:s, s:i, s:i, s:s, s:b, s:I}", "time", when, "pid", (int)pid,
+		      "uid", (int)uid, "command", what, "ok", ok,
+		      "generation", (json_int_t)sd->conf.generation);
+	if (detail)
+		json_object_set_new(o, "error", json_string(detail));
+	if (!o || json_dumpf(o, sd->audit, JSON_COMPACT) != 0 || fputc('\n', sd->audit) == EOF ||
+	    fflush(sd->audit) != 0)
+		sd->cnt[SD_CNT_audit_errors]++;
+	json_decref(o);
+}
+
+/* The model the dataplane runs: the desired one with backends whose checks fail pushed
+ * as drain (no new flows; established ones stay). */
+static int
+sd_effective(const struct sd *sd, const struct lb_conf *desired, struct lb_conf *out)
+{
+	uint32_t p, b;
+
+	if (lb_conf_copy(out, desired) != 0)
+		return -ENOMEM;
+	for (p = 0; p < out->nb_pools; p++)
+		for (b = 0; b < out->pools[p].nb_backends; b++) {
+			struct lb_conf_backend *be = &out->pools[p].backends[b];
+
+			if (be->state == LB_BACKEND_READY &&
+			    health_of(sd->health, out->pools[p].name, &be->addr) == HEALTH_DOWN)
+				be->state = LB_BACKEND_DRAIN;
+		}
+	return 0;
+}
+
+/* Pushes desired (+ health) as generation gen. 0, -ENOTCONN (no dataplane), or -EINVAL
+ * with the dataplane's refusal in err. */
+static int
+sd_push_model(struct sd *sd, const struct lb_conf *desired, uint64_t gen, char *err,
+	      size_t errlen)
+{
+	struct lb_conf eff;
+	json_t *req, *rep;
+	char *text;
+	size_t len;
+	uint64_t t0 = sd_now_us();
+	int rc = 0;
+
+	if (sd_effective(sd, desired, &eff) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	eff.generation = gen;
+	rc = lb_conf_emit(&eff, &text, &len);
+	lb_conf_free(&eff);
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	req = json_pack("{s:s, s:I, s:I, s:s%}", "cmd", "apply", "generation", (json_int_t)gen,
+			"health_seq", (json_int_t)sd->health_seq, "config", text, len);
+	free(text);
+	rep = dpc_call(sd->args.dp_sock, req, 5000, err, errlen);
+	json_decref(req);
+	if (!rep) {
+		sd->dp_up = 0;
+		sd->cnt[SD_CNT_dp_push_errors]++;
+		return -ENOTCONN;
+	}
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		const char *e = json_string_value(json_object_get(rep, "error"));
+
+		snprintf(err, errlen, "the dataplane refused it: %s", e ? e : "no reason given");
+		sd->cnt[SD_CNT_dp_push_errors]++;
+		rc = -EINVAL;
+	} else {
+		sd->dp_up = 1;
+		sd->dp_generation = gen;
+		sd->dp_health_seq = sd->health_seq;
+		sd->dp_last_apply_us = sd_now_us() - t0;
+		sd->cnt[SD_CNT_dp_pushes]++;
+	}
+	json_decref(rep);
+	return rc;
+}
+
+int
+sd_push(struct sd *sd, char *err, size_t errlen)
+{
+	return sd_push_model(sd, &sd->conf, sd->conf.generation, err, errlen);
+}
+
+/* Objects keep the line they had in a file; after loading, edits name them instead. */
+static void
+sd_forget_lines(struct lb_conf *c)
+{
+	uint32_t p, b;
+
+	for (p = 0; p < c->nb_pools; p++) {
+		c->pools[p].line = 0;
+		c->pools[p].check.line = 0;
+		for (b = 0; b < c->pools[p].nb_backends; b++)
+			c->pools[p].backends[b].line = 0;
+	}
+	for (p = 0; p < c->nb_services; p++)
+		c->services[p].line = 0;
+}
+
+int
+sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
+{
+	uint64_t gen = sd->conf.generation + 1;
+	int rc, pushed = 0;
+
+	sd_forget_lines(next);
+	rc = lb_conf_check(next, "refused", err, errlen);
+	if (rc) {
+		lb_conf_free(next);
+		return rc;
+	}
+	next->generation = gen;
+	if (sd->dp_up) {
+		rc = sd_push_model(sd, next, gen, err, errlen);
+		if (rc == -EINVAL || rc == -ENOMEM) {
+			lb_conf_free(next);
+			return rc;
+		}
+		pushed = rc == 0;
+	}
+	rc = store_save(sd->args.state, next, err, errlen);
+	if (rc) {
+		char e2[256];
+
+		sd->cnt[SD_CNT_persist_errors]++;
+		if (pushed)
+			sd_push(sd, e2, sizeof(e2));    /* back to what is on disk */
+		lb_conf_free(next);
+		return rc;
+	}
+	lb_conf_free(&sd->conf);
+	sd->conf = *next;
+	memset(next, 0, sizeof(*next));
+	health_sync(sd, sd->health, &sd->conf);
+	return 0;
+}
+
+void
+sd_sync(struct sd *sd)
+{
+	json_t *req = json_pack("{s:s}", "cmd", "status"), *st;
+	uint64_t boot, gen, hs;
+	char err[512];
+
+	st = dpc_call(sd->args.dp_sock, req, 1000, err, sizeof(err));
+	json_decref(req);
+	if (!st || !json_is_true(json_object_get(st, "ok"))) {
+		if (sd->dp_up)
+			fprintf(stderr, "sluiced: the dataplane stopped answering: %s\n",
+				st ? "refused status" : err);
+		sd->dp_up = 0;
+		sd->cnt[SD_CNT_dp_unreachable]++;
+		json_decref(st);
+		return;
+	}
+	boot = (uint64_t)json_integer_value(json_object_get(st, "boot_id"));
+	gen = (uint64_t)json_integer_value(json_object_get(st, "generation"));
+	hs = (uint64_t)json_integer_value(json_object_get(st, "health_seq"));
+	json_decref(st);
+	if (boot != sd->dp_boot_id) {
+		if (sd->dp_boot_id)
+			sd->cnt[SD_CNT_dp_restarts_seen]++;
+		fprintf(stderr, "sluiced: dataplane %s (boot id %llu, generation %llu)\n",
+			sd->dp_boot_id ? "restarted" : "found", (unsigned long long)boot,
+			(unsigned long long)gen);
+		sd->dp_boot_id = boot;
+	}
+	sd->dp_up = 1;
+	sd->dp_generation = gen;
+	sd->dp_health_seq = hs;
+	if (gen == sd->conf.generation && hs == sd->health_seq)
+		return;
+	if (gen > sd->conf.generation) {
+		/* it ran a change this daemon's last life pushed but did not persist (a crash
+		 * in between): numbers must not repeat, so ours jump past it */
+		sd->conf.generation = gen + 1;
+		if (store_save(sd->args.state, &sd->conf, err, sizeof(err)) != 0) {
+			sd->cnt[SD_CNT_persist_errors]++;
+			fprintf(stderr, "sluiced: %s\n", err);
+		}
+	}
+	if (sd_push(sd, err, sizeof(err)) == 0)
+		fprintf(stderr, "sluiced: dataplane now runs generation %llu\n",
+			(unsigned long long)sd->conf.generation);
+	else
+		fprintf(stderr, "sluiced: push: %s\n", err);
+}
+
+/* Whether a peer may use the CLI: root, our own user, or a member of --group. */
+static int
+sd_peer_allowed(const struct sd *sd, const struct ucred *cr)
+{
+	char path[64], line[512];
+	FILE *f;
+	int ok = 0;
+
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return 1;
+	if (!sd->have_group)
+		return 0;
+	if (cr->gid == sd->group)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cr->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!ok && fgets(line, sizeof(line), f)) {
+		char *tok, *save;
+
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (tok = strtok_r(line + 7, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+			if ((gid_t)strtoul(tok, NULL, 10) == sd->group)
+				ok = 1;
+	}
+	fclose(f);
+	return ok;
+}
+
+static void
+sd_client_close(struct sd_client *c)
+{
+	struct sd_client **pp;
+
+	for (pp = &sd_clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	close(c->io.fd);
+	free(c->buf);
+	free(c);
+	sd_nb_clients--;
+}
+
+/* Writes the reply (a line) and closes; a client that does not read within a second
+ * loses it. */
+static void
+sd_client_reply(struct sd_client *c, char *reply)
+{
+	size_t len, off = 0;
+
+	len = strlen(reply);
+	reply[len++] = '\n';
+	while (off < len) {
+		struct pollfd p = { .fd = c->io.fd, .events = POLLOUT };
+		ssize_t n = send(c->io.fd, reply + off, len - off, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		if (poll(&p, 1, 1000) <= 0)
+			break;
+	}
+	free(reply);
+	sd_client_close(c);
+}
+
+static void
+sd_client_io(struct sd *sd, struct sd_io *io, uint32_t events)
+{
+	struct sd_client *c = (struct sd_client *)io;
+	char *nl;
+	ssize_t n;
+
+	(void)events;
+	if (!c->buf) {
+		c->buf = malloc(SD_REQUEST_MAX + 1);
+		if (!c->buf) {
+			sd_client_close(c);
+			return;
+		}
+	}
+	n = recv(io->fd, c->buf + c->len, SD_REQUEST_MAX - c->len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (c->len == 0) {      /* connected and left: nothing to answer */
+			sd_client_close(c);
+			return;
+		}
+		sd->cnt[SD_CNT_cli_bad_request]++;
+		sd_client_reply(c, strdup("{\"ok\":false,\"usage\":true,\"error\":\"request: "
+					  "no newline before the end\"}"));
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	nl = memchr(c->buf, '\n', c->len);
+	if (!nl) {
+		if (c->len < SD_REQUEST_MAX)
+			return;
+		sd->cnt[SD_CNT_cli_bad_request]++;
+		sd_client_reply(c, strdup("{\"ok\":false,\"usage\":true,\"error\":\"request: "
+					  "longer than 1 MiB\"}"));
+		return;
+	}
+	sd_client_reply(c, cmd_handle(sd, c->buf, (size_t)(nl - c->buf), c->pid, c->uid));
+}
+
+static void
+sd_listen_io(struct sd *sd, struct sd_io *io, uint32_t events)
+{
+	struct sd_client *c;
+	struct ucred cr;
+	socklen_t sl = sizeof(cr);
+	int fd;
+
+	(void)events;
+	fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) != 0 || !sd_peer_allowed(sd, &cr)) {
+		static const char msg[] = "{\"ok\":false,\"usage\":false,\"error\":\"permission "
+			"denied: sluicectl needs root or membership of sluiced's group\"}\n";
+		char who[64];
+
+		snprintf(who, sizeof(who), "(refused peer uid %d)", (int)cr.uid);
+		sd->cnt[SD_CNT_cli_refused_peer]++;
+		sd_audit(sd, cr.pid, cr.uid, who, 0, "permission denied");
+		fprintf(stderr, "sluiced: refused a CLI peer: pid %d uid %d gid %d\n", (int)cr.pid,
+			(int)cr.uid, (int)cr.gid);
+		if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* the peer is told if it listens; refused either way */
+		}
+		close(fd);
+		return;
+	}
+	if (sd_nb_clients >= SD_CLIENTS_MAX) {
+		close(fd);
+		sd->cnt[SD_CNT_cli_bad_request]++;
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->io.fd = fd;
+	c->io.fn = sd_client_io;
+	c->pid = cr.pid;
+	c->uid = cr.uid;
+	c->opened_ms = sd_now_ms();
+	c->next = sd_clients;
+	sd_clients = c;
+	sd_nb_clients++;
+	if (sd_io_add(sd, &c->io, EPOLLIN) != 0)
+		sd_client_close(c);
+}
+
+/* Clients that connected and said nothing for SD_CLIENT_MS are dropped. */
+static void
+sd_clients_expire(uint64_t now_ms)
+{
+	struct sd_client *c = sd_clients, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (now_ms - c->opened_ms > SD_CLIENT_MS)
+			sd_client_close(c);
+	}
+}
+
+/* mkdir -p of path's parent directory. */
+static void
+sd_mkdir_parent(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	p = strrchr(buf, '/');
+	if (!p || p == buf)
+		return;
+	*p = '\0';
+	for (p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, mode);
+			*p = '/';
+		}
+	mkdir(buf, mode);
+}
+
+static int
+sd_listen(struct sd *sd, struct sd_io *io, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	sd_mkdir_parent(sd->args.sock, 0755);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sd->args.sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	/* a socket file left by a killed daemon: nobody listens on it */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		snprintf(err, errlen, "%s: another sluiced is listening there", sd->args.sock);
+		return -EADDRINUSE;
+	}
+	unlink(sd->args.sock);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 64) != 0) {
+		snprintf(err, errlen, "%s: %s", sd->args.sock, strerror(errno));
+		close(fd);
+		return -EADDRINUSE;
+	}
+	if (chmod(sd->args.sock, 0660) != 0 ||
+	    (sd->have_group && chown(sd->args.sock, (uid_t)-1, sd->group) != 0))
+		fprintf(stderr, "sluiced: %s: mode/group: %s\n", sd->args.sock, strerror(errno));
+	io->fd = fd;
+	io->fn = sd_listen_io;
+	return sd_io_add(sd, io, EPOLLIN);
+}
+
+/* systemd's Type=notify: one datagram to $NOTIFY_SOCKET (sd_notify(3)'s protocol). */
+static void
+sd_notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const char msg[] = "READY=1";
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';  /* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&sa, len) < 0)
+		fprintf(stderr, "sluiced: sd_notify: %s\n", strerror(errno));
+	close(fd);
+}
+
+static void
+sd_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sluiced [OPTIONS]\n"
+"\n"
+"Sluice's control-plane daemon: owns the configuration (config file plus runtime\n"
+"changes, persisted atomically to the state file), serves sluicectl, pushes the\n"
+"configuration to sluice-dataplane, health-checks backends, owns the XDP filter's\n"
+"maps and serves Prometheus metrics.\n"
+"\n"
+"  --config FILE      the operator's config (default %s); read at first start,\n"
+"                     on SIGHUP and `sluicectl config reload`\n"
+"  --state FILE       the desired state, runtime changes included (default %s);\n"
+"                     when it exists it wins over --config at start\n"
+"  --socket PATH      the CLI socket (default %s), mode 0660\n"
+"  --dataplane PATH   the dataplane's control socket (default %s)\n"
+"  --group NAME       members may use the CLI (default %s; root always may)\n"
+"  --audit-log FILE   one JSON line per change and refused peer (default %s)\n"
+"  --metrics ADDR:PORT  Prometheus metrics (default %s; 'off' for none)\n"
+"  --bpffs DIR        where the XDP filter's maps are pinned (default /sys/fs/bpf)\n"
+"  --no-filter        do not manage the XDP filter's maps\n"
+"  --help, --version\n"
+"\n"
+"Signals: SIGHUP re-reads --config (refused if invalid; the running state stays),\n"
+"SIGTERM/SIGINT stop. Exit status: 0 stopped, 1 failed to start, 2 usage.\n",
+		SD_CONFIG_DEFAULT, SD_STATE_DEFAULT, SD_SOCK_DEFAULT, SD_DP_SOCK_DEFAULT,
+		SD_GROUP_DEFAULT, SD_AUDIT_DEFAULT, SD_METRICS_DEFAULT);
+}
+
+static int
+sd_parse_args(struct sd_args *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "state", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' }, { "dataplane", required_argument, NULL, 'd' },
+		{ "group", required_argument, NULL, 'g' }, { "audit-log", required_argument, NULL, 'a' },
+		{ "metrics", required_argument, NULL, 'm' }, { "bpffs", required_argument, NULL, 'b' },
+		{ "no-filter", no_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+	};
+	struct { char *dst; size_t len; } dst[128] = { { 0 } };
+	int o;
+
+	snprintf(a->config, sizeof(a->config), "%s", SD_CONFIG_DEFAULT);
+	snprintf(a->state, sizeof(a->state), "%s", SD_STATE_DEFAULT);
+	snprintf(a->sock, sizeof(a->sock), "%s", SD_SOCK_DEFAULT);
+	snprintf(a->dp_sock, sizeof(a->dp_sock), "%s", SD_DP_SOCK_DEFAULT);
+	snprintf(a->audit, sizeof(a->audit), "%s", SD_AUDIT_DEFAULT);
+	snprintf(a->metrics, sizeof(a->metrics), "%s", SD_METRICS_DEFAULT);
+	snprintf(a->group, sizeof(a->group), "%s", SD_GROUP_DEFAULT);
+	dst['c'].dst = a->config, dst['c'].len = sizeof(a->config);
+	dst['s'].dst = a->state, dst['s'].len = sizeof(a->state);
+	dst['S'].dst = a->sock, dst['S'].len = sizeof(a->sock);
+	dst['d'].dst = a->dp_sock, dst['d'].len = sizeof(a->dp_sock);
+	dst['g'].dst = a->group, dst['g'].len = sizeof(a->group);
+	dst['a'].dst = a->audit, dst['a'].len = sizeof(a->audit);
+	dst['m'].dst = a->metrics, dst['m'].len = sizeof(a->metrics);
+	dst['b'].dst = a->bpffs, dst['b'].len = sizeof(a->bpffs);
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'h') {
+			sd_usage(stdout);
+			exit(0);
+		}
+		if (o == 'V') {
+			printf("sluiced %s\n", SLUICE_VERSION);
+			exit(0);
+		}
+		if (o == 'n') {
+			a->no_filter = 1;
+			continue;
+		}
+		if (o < 0 || o >= 128 || !dst[o].dst) {
+			fprintf(stderr, "sluiced: unknown option (try --help)\n");
+			return -EINVAL;
+		}
+		if (strlen(optarg) >= dst[o].len) {
+			fprintf(stderr, "sluiced: '%.40s...': too long\n", optarg);
+			return -EINVAL;
+		}
+		snprintf(dst[o].dst, dst[o].len, "%s", optarg);
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sluiced: unexpected argument '%s' (try --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (!a->state[0] || !a->sock[0] || !a->dp_sock[0]) {
+		fprintf(stderr, "sluiced: --state, --socket and --dataplane may not be empty\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The XDP maps exist once a dataplane with an af_xdp port ran: tried every second. */
+static void
+sd_filter_try_open(struct sd *sd)
+{
+	char err[256];
+
+	if (sd->ctl_open || sd->args.no_filter)
+		return;
+	if (bpf_ctl_open(&sd->ctl, sd->args.bpffs[0] ? sd->args.bpffs : NULL, err,
+			 sizeof(err)) == 0) {
+		sd->ctl_open = 1;
+		fprintf(stderr, "sluiced: XDP filter maps open\n");
+	}
+}
+
+/* SIGHUP: the config file replaces the desired state, or is refused. */
+static void
+sd_reload(struct sd *sd)
+{
+	json_t *req = json_pack("{s:[s,s]}", "argv", "config", "reload");
+	char *line = json_dumps(req, JSON_COMPACT), *reply;
+
+	json_decref(req);
+	reply = line ? cmd_handle(sd, line, strlen(line), getpid(), geteuid()) : NULL;
+	fprintf(stderr, "sluiced: SIGHUP: %s\n", reply ? reply : "out of memory");
+	free(line);
+	free(reply);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sd *sd = &sd_main;
+	struct sd_io listen_io, sig_io;
+	struct epoll_event evs[32];
+	const char *from;
+	char err[512];
+	uint64_t next_sync = 0, next_filter = 0;
+	sigset_t mask;
+	int i, n, rc;
+
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (sd_parse_args(&sd->args, argc, argv) != 0)
+		return SD_EXIT_USAGE;
+	signal(SIGPIPE, SIG_IGN);
+	srand((unsigned int)(sd_now_us() ^ (uint64_t)getpid()));
+	{
+		struct group *g = getgrnam(sd->args.group);
+
+		if (g) {
+			sd->group = g->gr_gid;
+			sd->have_group = 1;
+		} else if (strcmp(sd->args.group, SD_GROUP_DEFAULT) != 0) {
+			fprintf(stderr, "sluiced: --group %s: no such group\n", sd->args.group);
+			return 1;
+		}
+	}
+	sd_mkdir_parent(sd->args.state, 0755);
+	rc = store_load(sd->args.state, sd->args.config, &sd->conf, &from, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		return 1;
+	}
+	sd_forget_lines(&sd->conf);
+	if (strcmp(from, "state") != 0) {
+		/* the state file starts as the config's (generation 1) */
+		sd->conf.generation = sd->conf.generation ? sd->conf.generation : 1;
+		if (store_save(sd->args.state, &sd->conf, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sluiced: %s\n", err);
+			return 1;
+		}
+	}
+	fprintf(stderr, "sluiced: desired state from %s (%s): generation %llu, %u services, "
+		"%u pools\n", from, strcmp(from, "state") == 0 ? sd->args.state : sd->args.config,
+		(unsigned long long)sd->conf.generation, sd->conf.nb_services, sd->conf.nb_pools);
+	if (sd->args.audit[0]) {
+		sd_mkdir_parent(sd->args.audit, 0755);
+		sd->audit = fopen(sd->args.audit, "ae");
+		if (!sd->audit)
+			fprintf(stderr, "sluiced: audit log %s: %s (changes are not audited)\n",
+				sd->args.audit, strerror(errno));
+	}
+	sd->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sd->health = health_create();
+	if (sd->epfd < 0 || !sd->health || health_sync(sd, sd->health, &sd->conf) != 0) {
+		fprintf(stderr, "sluiced: out of memory\n");
+		return 1;
+	}
+	if (sd_listen(sd, &listen_io, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		return 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sig_io.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	sig_io.fn = NULL;
+	if (sig_io.fd < 0 || sd_io_add(sd, &sig_io, EPOLLIN) != 0) {
+		fprintf(stderr, "sluiced: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	if (strcmp(sd->args.metrics, "off") != 0) {
+		sd->metrics = metrics_start(sd, sd->args.metrics, err, sizeof(err));
+		if (!sd->metrics) {
+			fprintf(stderr, "sluiced: metrics: %s\n", err);
+			return 1;
+		}
+	}
+	sd_filter_try_open(sd);
+	sd_sync(sd);
+	fprintf(stderr, "sluiced: ready; CLI socket %s, dataplane %s (%s), metrics %s\n",
+		sd->args.sock, sd->args.dp_sock, sd->dp_up ? "up" : "not answering",
+		sd->args.metrics);
+	sd_notify_ready();
+
+	while (!sd->quit) {
+		uint64_t now = sd_now_ms();
+		int wait = health_tick(sd, sd->health, now);
+
+		if (now >= next_sync) {
+			sd_sync(sd);
+			next_sync = now + SD_SYNC_MS;
+		}
+		if (now >= next_filter) {
+			sd_filter_try_open(sd);
+			if (sd->ctl_open)
+				bpf_ctl_sweep(&sd->ctl, bpf_ctl_now_ns());
+			next_filter = now + 1000;
+		}
+		sd_clients_expire(now);
+		if (sd->metrics)
+			metrics_poll(sd->metrics);
+		if ((uint64_t)wait > next_sync - now)
+			wait = (int)(next_sync - now);
+		if (wait > 100)
+			wait = 100;
+		n = epoll_wait(sd->epfd, evs, 32, wait);
+		for (i = 0; i < n; i++) {
+			struct sd_io *io = evs[i].data.ptr;
+
+			if (io == &sig_io) {
+				struct signalfd_siginfo si;
+
+				while (read(sig_io.fd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						sd->reload = 1;
+					else
+						sd->quit = 1;
+				}
+				continue;
+			}
+			io->fn(sd, io, evs[i].events);
+		}
+		if (sd->reload) {
+			sd->reload = 0;
+			sd_reload(sd);
+		}
+	}
+	fprintf(stderr, "sluiced: stopping (generation %llu on disk)\n",
+		(unsigned long long)sd->conf.generation);
+	while (sd_clients)
+		sd_client_close(sd_clients);
+	metrics_stop(sd->metrics);
+	health_free(sd->health);
+	if (sd->ctl_open)
+		bpf_ctl_close(&sd->ctl);
+	close(listen_io.fd);
+	unlink(sd->args.sock);
+	if (sd->audit)
+		fclose(sd->audit);
+	lb_conf_free(&sd->conf);
+	return 0;
+}
