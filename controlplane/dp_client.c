@@ -89,6 +89,8 @@ dpc_call(const char *path, json_t *req, int timeout_ms, char *err, size_t errlen
 		n = send(fd, out + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;  /* refused before it read us: its reason may be waiting */
 		if (n <= 0) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;

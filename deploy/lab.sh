@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# deploy/lab.sh up [--no-appliance] | down | restart | status | stats — DESIGN.md section 5.
+# deploy/lab.sh up [--no-appliance|--no-sluiced] | down | restart | status | stats — DESIGN.md 5.
 #
 #   sl-client 198.18.0.2  ─┐                          ┌─ sl-be1 198.18.1.11 nginx :80, UDP :53 :7
 #   sl-abuser 198.18.0.66 ─┼─ br-front ══ sl-node ══ br-back ─┼─ sl-be2 198.18.1.12
@@ -9,10 +9,13 @@
 #                            198.18.0.1, 2001:db8::1 | 198.18.1.1, 2001:db8:1::1
 #                            owned by sluice-dataplane (AF_XDP), not by the kernel;
 #                            the node's kernel has a management address, 198.18.0.250,
-#                            with a TCP service on port 2222 (what the XDP front passes)
+#                            with a TCP service on port 2222 (what the XDP front passes),
+#                            and 198.18.1.250, 2001:db8:1::250 for sluiced's health checks
 #
 # up      builds the namespaces, bridges, veths, backends, and starts the appliance in
-#         sl-node (unless --no-appliance); returns when the dataplane answers.
+#         sl-node (unless --no-appliance): the dataplane, then sluiced with the lab config,
+#         which pushes it; returns when the dataplane runs it. --no-sluiced: the dataplane
+#         alone, reading the config file itself (tests that drive its file directly).
 # down    stops what up started (by PID) and removes everything; safe on a half-built lab.
 # restart stops and starts the appliance only (the pinned XDP maps stay).
 # status  the topology, backends and appliance; stats  the dataplane's counters.
@@ -23,11 +26,14 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${SLUICE_BUILD:-$here/build}
 BIN=$BUILD/dataplane/sluice-dataplane
-# The services the appliance balances (sluiced will own them).
+SLUICED=$BUILD/controlplane/sluiced
+# The services the appliance balances (sluiced owns them; --no-sluiced: the dataplane).
 LAB_CONF=${SLUICE_LAB_CONF:-$here/deploy/sluice-lab.yaml}
 RUN=/run/sluice/lab
 BPFFS=$RUN/bpffs
 CTL=/run/sluice/dataplane.sock
+SLUICED_SOCK=/run/sluice/sluiced.sock
+WITH_SLUICED=1
 NODE_FRONT_MAC=02:53:4c:00:00:01
 NODE_BACK_MAC=02:53:4c:00:01:01
 NAMESPACES=(sl-node sl-client sl-abuser sl-be1 sl-be2 sl-be3 sl-sw)
@@ -122,17 +128,23 @@ start_appliance() {
 	mountpoint -q "$BPFFS" || mount -t bpf bpf "$BPFFS"
 	# ip netns exec gives the process its own /sys, without a bpffs: bind ours there so the
 	# XDP program's pinned maps outlive a dataplane restart (they live until lab down).
+	local conf=()
+	((WITH_SLUICED)) || conf=(--config "$LAB_CONF")
 	ip netns exec sl-node sh -c 'mount --bind "$0" /sys/fs/bpf && exec "$@"' "$BPFFS" \
 		"$BIN" --no-pci --in-memory -l 0,1 --log-level='*:notice' -- \
 		--port front=af_xdp:front --port back=af_xdp:back \
 		--addr front=198.18.0.1 --addr front=2001:db8::1 \
-		--addr back=198.18.1.1 --addr back=2001:db8:1::1 --config "$LAB_CONF" \
-		--ctl "$CTL" --idle-sleep-us 50 >"$RUN/dataplane.log" 2>&1 &
+		--addr back=198.18.1.1 --addr back=2001:db8:1::1 "${conf[@]}" \
+		--ctl "$CTL" --idle-sleep-us 50 >>"$RUN/dataplane.log" 2>&1 &
 	echo $! >"$RUN/dataplane.pid"
+	((WITH_SLUICED)) && [[ ! -f $RUN/sluiced.pid ]] && start_sluiced
 	local i
 	for i in $(seq 1 150); do
-		if dp_query '{"cmd":"status"}' | grep -q '"ok":true'; then
+		# with sluiced, up means the dataplane runs what sluiced pushed (generation > 0)
+		if dp_query '{"cmd":"status"}' | jq -e ".ok and (.generation > 0 or $WITH_SLUICED == 0)" \
+			>/dev/null 2>&1; then
 			echo "lab: appliance up (sluice-dataplane pid $(cat "$RUN/dataplane.pid"), control socket $CTL)"
+			((WITH_SLUICED)) && echo "lab: sluiced pid $(cat "$RUN/sluiced.pid"), CLI socket $SLUICED_SOCK, metrics 127.0.0.1:9477 in sl-node"
 			return 0
 		fi
 		kill -0 "$(cat "$RUN/dataplane.pid")" 2>/dev/null || break
@@ -144,11 +156,24 @@ start_appliance() {
 	exit 1
 }
 
+# sluiced in sl-node (its health checks leave from the node's kernel addresses), with
+# the lab's bpffs (it owns the XDP filter's maps) and a state file that lab down removes.
+start_sluiced() {
+	[[ -x $SLUICED ]] || die "no sluiced at $SLUICED: build first"
+	mkdir -p "$RUN/sluiced"
+	ip netns exec sl-node sh -c 'mount --bind "$0" /sys/fs/bpf && exec "$@"' "$BPFFS" \
+		"$SLUICED" --config "$LAB_CONF" --state "$RUN/sluiced/state.yaml" \
+		--socket "$SLUICED_SOCK" --dataplane "$CTL" --audit-log "$RUN/sluiced/audit.log" \
+		--metrics 127.0.0.1:9477 >>"$RUN/sluiced.log" 2>&1 &
+	echo $! >"$RUN/sluiced.pid"
+}
+
 cmd_up() {
 	local appliance=1
 	for a in "$@"; do
 		case "$a" in
 		--no-appliance) appliance=0 ;;
+		--no-sluiced) WITH_SLUICED=0 ;;
 		*) die "up: unknown option '$a' (try --help)" ;;
 		esac
 	done
@@ -179,6 +204,10 @@ cmd_up() {
 	# The node's own management address: traffic to it is the kernel's, and the XDP
 	# front must keep passing it. A TCP service stands in for sshd.
 	ip -n sl-node addr add 198.18.0.250/24 dev front
+	# sluiced's health checks leave from the kernel too, on the backends' segment
+	ip -n sl-node addr add 198.18.1.250/24 dev back
+	in_ns sl-node sysctl -qw net.ipv6.conf.back.disable_ipv6=0 net.ipv6.conf.back.accept_ra=0
+	ip -n sl-node -6 addr add 2001:db8:1::250/64 dev back nodad
 	in_ns sl-node ethtool -K front tx off >/dev/null 2>&1 || true
 	in_ns sl-node setsid socat TCP-LISTEN:2222,bind=198.18.0.250,fork,reuseaddr \
 		SYSTEM:"echo sl-node-management" >/dev/null 2>&1 &
@@ -216,6 +245,7 @@ kill_pidfile() {
 
 cmd_down() {
 	local n
+	kill_pidfile "$RUN/sluiced.pid"
 	kill_pidfile "$RUN/dataplane.pid"
 	kill_pidfile "$RUN/mgmt.pid"
 	for n in 1 2 3; do
@@ -237,6 +267,7 @@ cmd_down() {
 	fi
 	rm -rf "$RUN"
 	[[ -S $CTL ]] && rm -f "$CTL"
+	[[ -S $SLUICED_SOCK ]] && rm -f "$SLUICED_SOCK"
 	echo "lab: down"
 }
 
@@ -267,6 +298,12 @@ cmd_status() {
 		dp_query '{"cmd":"status"}' | jq -r '.ports[] | "  port \(.name): \(.kind) on \(.ifname) \(.mac) \(.addresses | join(" "))"' 2>/dev/null || true
 	else
 		echo "appliance: not running"
+	fi
+	pid=$(cat "$RUN/sluiced.pid" 2>/dev/null || true)
+	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+		echo "sluiced: running, pid $pid, CLI socket $SLUICED_SOCK (sluicectl status)"
+	else
+		echo "sluiced: not running"
 	fi
 }
 

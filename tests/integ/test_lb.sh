@@ -21,7 +21,7 @@ trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
 "$LAB" down >/dev/null 2>&1
 export SLUICE_LAB_CONF=$CONF
-if ! check "lab up with the lab's services" "$LAB" up; then
+if ! check "lab up with the lab's services (the dataplane reading the file)" "$LAB" up --no-sluiced; then
 	finish
 fi
 CL="ip netns exec sl-client"
