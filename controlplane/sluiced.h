@@ -120,6 +120,9 @@ struct sd {
  */
 int sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen);
 
+/* Drops the file lines objects were read with: later messages name them instead. */
+void sd_forget_lines(struct lb_conf *c);
+
 /* The effective model (desired + health) pushed to the dataplane now; 0 or -errno. */
 int sd_push(struct sd *sd, char *err, size_t errlen);
 

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_sluiced_cmd: sluiced's command path (controlplane/cmd*.c, sd_core.c, store.c)
+ * without a dataplane: requests in, replies and the persisted state out. Changes take the
+ * next generation and reach the state file; refusals (usage or checks) keep the state and
+ * its file; --if-generation refuses stale changes; malformed requests are refused; the
+ * file written reads back to the state in force.
+ *
+ * Context: test process; no EAL, no sockets but a dataplane path that does not exist.
+ */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "health.h"
+#include "lb_conf.h"
+#include "sluiced.h"
+#include "cunit_main.h"
+
+static struct sd tsd;
+static char tdir[] = "/tmp/sl-test-cmd.XXXXXX";
+
+static const char tconf[] =
+	"pools:\n"
+	"  web:\n"
+	"    backends: [198.18.1.11:80, 198.18.1.12:80]\n"
+	"services:\n"
+	"  - vip: 198.18.0.100:80/tcp\n"
+	"    pool: web\n";
+
+/* Runs one request; returns the reply object (caller decrefs). */
+static json_t *
+req(const char *line)
+{
+	char *r = cmd_handle(&tsd, line, strlen(line), getpid(), 0);
+	json_t *o = r ? json_loads(r, 0, NULL) : NULL;
+
+	free(r);
+	return o;
+}
+
+static int
+ok_of(const char *line, int *usage, char *err, size_t errlen)
+{
+	json_t *o = req(line);
+	int ok = json_is_true(json_object_get(o, "ok"));
+
+	if (usage)
+		*usage = json_is_true(json_object_get(o, "usage"));
+	if (err)
+		snprintf(err, errlen, "%s", json_string_value(json_object_get(o, "error")) ?: "");
+	json_decref(o);
+	return ok;
+}
+
+static int
+setup(void)
+{
+	struct lb_conf c;
+	char err[256];
+
+	if (!mkdtemp(tdir))
+		return -1;
+	snprintf(tsd.args.state, sizeof(tsd.args.state), "%s/state.yaml", tdir);
+	snprintf(tsd.args.dp_sock, sizeof(tsd.args.dp_sock), "%s/no-dataplane.sock", tdir);
+	tsd.args.no_filter = 1;
+	if (lb_conf_parse("t.yaml", tconf, strlen(tconf), &c, err, sizeof(err)) != 0)
+		return -1;
+	sd_forget_lines(&c);
+	c.generation = 1;
+	tsd.conf = c;
+	tsd.health = health_create();
+	return tsd.health ? 0 : -1;
+}
+
+static int
+teardown(void)
+{
+	char cmd[128];
+
+	health_free(tsd.health);
+	lb_conf_free(&tsd.conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_change_persisted(void)
+{
+	struct lb_conf c;
+	char err[256];
+
+	CU_ASSERT(ok_of("{\"argv\":[\"backend\",\"set\",\"web\",\"198.18.1.12:80\",\"--state\","
+			"\"drain\"]}", NULL, NULL, 0));
+	CU_ASSERT_EQUAL(tsd.conf.generation, 2);
+	CU_ASSERT_EQUAL(tsd.conf.pools[0].backends[1].state, LB_BACKEND_DRAIN);
+	CU_ASSERT_EQUAL_FATAL(lb_conf_load(tsd.args.state, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.generation, 2);
+	CU_ASSERT_EQUAL(c.pools[0].backends[1].state, LB_BACKEND_DRAIN);
+	lb_conf_free(&c);
+	CU_ASSERT(ok_of("{\"argv\":[\"pool\",\"add\",\"dns\",\"--check\",\"udp\",\"--check-send\","
+			"\"q\"]}", NULL, NULL, 0));
+	CU_ASSERT(ok_of("{\"argv\":[\"backend\",\"add\",\"dns\",\"198.18.1.11:53\"]}", NULL, NULL, 0));
+	CU_ASSERT(ok_of("{\"argv\":[\"vip\",\"add\",\"198.18.0.100:53/udp\",\"--pool\",\"dns\","
+			"\"--policy\",\"rr\"]}", NULL, NULL, 0));
+	CU_ASSERT_EQUAL(tsd.conf.generation, 5);
+	CU_ASSERT_EQUAL(tsd.conf.nb_services, 2);
+	CU_ASSERT_EQUAL(health_of(tsd.health, "dns", &tsd.conf.pools[1].backends[0].addr),
+			HEALTH_UP);     /* checked pools' backends start up */
+}
+
+static void
+test_refusals_keep_state(void)
+{
+	static const struct {
+		const char *line;
+		int usage;
+		const char *want;
+	} bads[] = {
+		{ "{\"argv\":[\"backend\",\"set\",\"web\",\"198.18.1.11:80\",\"--wieght\",\"2\"]}", 1,
+		  "no option --wieght (--weight, --state)" },
+		{ "{\"argv\":[\"backend\",\"add\",\"web\",\"198.18.0.100:80\"]}", 0, "it would loop" },
+		{ "{\"argv\":[\"vip\",\"add\",\"198.18.0.100:80/tcp\",\"--pool\",\"web\"]}", 0, "exists" },
+		{ "{\"argv\":[\"pool\",\"del\",\"web\"]}", 0, "is used by vip 198.18.0.100:80/tcp" },
+		{ "{\"argv\":[\"backend\",\"set\",\"web\",\"198.18.1.11:80\",\"--weight\",\"257\"]}", 1,
+		  "want a whole number from 0 to 256" },
+		{ "{\"argv\":[\"vip\",\"add\",\"[2001:db8::100]:80/tcp\",\"--pool\",\"web\"]}", 0,
+		  "fnat does not translate families" },
+		{ "{\"argv\":[\"vip\",\"set\",\"198.18.0.100:80/tcp\",\"--policy\",\"url-hash\"]}", 0,
+		  "HTTP-aware" },
+		{ "{\"argv\":[\"backend\",\"set\",\"web\",\"198.18.1.11:80\",\"--weight\",\"2\"],"
+		  "\"if_generation\":1}", 0, "stale" },
+		{ "{\"argv\":[\"nope\"]}", 1, "unknown command 'nope'" },
+		{ "{\"argv\":[\"vip\"]}", 1, "vip: which? (add, set, del, list)" },
+		{ "{\"argv\":[]}", 1, "request" },
+		{ "[1,2]", 1, "request" },
+		{ "{\"argv\":[\"status\",1]}", 1, "every word must be a string" },
+	};
+	uint64_t gen = tsd.conf.generation;
+	char err[512];
+	unsigned int i;
+	int usage;
+
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		CU_ASSERT(!ok_of(bads[i].line, &usage, err, sizeof(err)));
+		CU_ASSERT_EQUAL(usage, bads[i].usage);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bads[i].want));
+		if (!strstr(err, bads[i].want) || usage != bads[i].usage)
+			printf("\n  case %u: usage %d '%s', want '%s'", i, usage, err, bads[i].want);
+	}
+	CU_ASSERT_EQUAL(tsd.conf.generation, gen);
+}
+
+static void
+test_if_generation_current(void)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "{\"argv\":[\"backend\",\"set\",\"web\",\"198.18.1.11:80\","
+		 "\"--weight\",\"4\"],\"if_generation\":%llu}",
+		 (unsigned long long)tsd.conf.generation);
+	CU_ASSERT(ok_of(line, NULL, NULL, 0));
+	CU_ASSERT_EQUAL(tsd.conf.pools[0].backends[0].weight, 4);
+}
+
+static void
+test_reads(void)
+{
+	json_t *o = req("{\"argv\":[\"vip\",\"list\"],\"json\":true}"), *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	v = json_loads(json_string_value(json_object_get(o, "output")), 0, NULL);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(v, "vips")), tsd.conf.nb_services);
+	json_decref(v);
+	json_decref(o);
+	o = req("{\"argv\":[\"config\",\"show\"]}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(o, "output")),
+				      "vip: 198.18.0.100:53/udp"));
+	json_decref(o);
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_change_persisted),
+	UNIT_TEST(test_refusals_keep_state),
+	UNIT_TEST(test_if_generation_current),
+	UNIT_TEST(test_reads),
+	{ NULL, NULL },
+};
+
+int
+main(void)
+{
+	return unit_run("sluiced_cmd", tests, setup, teardown);
+}
