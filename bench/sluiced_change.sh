@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# bench/sluiced_change.sh [CHANGES] — the time from a change request to every dataplane
+# worker running it (issue 5's benchmark), in the lab (deploy/lab.sh up), and the same
+# change made in HAProxy through its runtime API, measured in the same run.
+#
+# Method: a client on sluiced's CLI socket sends CHANGES (default 500) backend weight
+# changes one after the other ({"argv":["backend","set","web",...]}), each timed from
+# send to the reply. sluiced replies only after the dataplane acknowledged the new model,
+# and the dataplane acknowledges only after an RCU grace period in which every worker
+# passed a quiescent state: the reply means every worker runs the change. The reply also
+# waits for the state file's fsync (persistence before acknowledgement). The dataplane's
+# own share (its "apply_us": build + swap + grace period) is read from sluiced's metrics.
+# Peer: haproxy 2.6 with a 3-server backend, "set weight" over its stats socket, same
+# client, same count (HAProxy applies it in memory and persists nothing).
+# Prints p50/p90/p99/max in microseconds and the changes per second sustained.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+n=${1:-500}
+[[ $n =~ ^[0-9]+$ ]] || { echo "usage: $0 [CHANGES]" >&2; exit 2; }
+[[ -S /run/sluice/sluiced.sock ]] || { echo "sluiced_change: bring the lab up first: deploy/lab.sh up" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/sl-bench-change.XXXXXX)
+hap_pid=
+trap '[[ -n $hap_pid ]] && kill $hap_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+
+cat >"$tmp/haproxy.cfg" <<CFG
+global
+    stats socket $tmp/hap.sock mode 600 level admin
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend f
+    bind 127.0.0.1:18080
+    default_backend web
+backend web
+    balance roundrobin
+    server s1 127.0.0.1:18081 weight 1
+    server s2 127.0.0.1:18082 weight 1
+    server s3 127.0.0.1:18083 weight 1
+CFG
+haproxy -f "$tmp/haproxy.cfg" -db >"$tmp/haproxy.log" 2>&1 &
+hap_pid=$!
+for _ in $(seq 1 50); do [[ -S $tmp/hap.sock ]] && break; sleep 0.1; done
+
+/usr/bin/python3 - "$n" "$tmp/hap.sock" <<'PY'
+import json, socket, statistics, sys, time
+n, hap = int(sys.argv[1]), sys.argv[2]
+
+def call(path, data, until=b"\n"):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendall(data)
+    buf = b""
+    while True:
+        part = s.recv(65536)
+        if not part:
+            break
+        buf += part
+        if until and buf.endswith(until):
+            break
+    s.close()
+    return buf
+
+def run(name, make):
+    lat = []
+    t_all = time.perf_counter()
+    for i in range(n):
+        req, check = make(i)
+        t0 = time.perf_counter()
+        rep = call(*req)
+        lat.append((time.perf_counter() - t0) * 1e6)
+        if not check(rep):
+            sys.exit(f"{name}: change {i} refused: {rep[:200]!r}")
+    wall = time.perf_counter() - t_all
+    q = statistics.quantiles(lat, n=100)
+    print(f"{name:8s} n={n} p50={q[49]:.0f}us p90={q[89]:.0f}us p99={q[98]:.0f}us "
+          f"max={max(lat):.0f}us rate={n / wall:.0f} changes/s")
+
+def sluiced(i):
+    w = str(1 + i % 5)
+    req = json.dumps({"argv": ["backend", "set", "web", "198.18.1.13:80", "--weight", w]})
+    return (("/run/sluice/sluiced.sock", req.encode() + b"\n"),
+            lambda r: json.loads(r)["ok"])
+
+def haproxy(i):
+    w = str(1 + i % 5)
+    return ((hap, f"set weight web/s3 {w}\n".encode(), None), lambda r: r.strip() == b"")
+
+run("sluiced", sluiced)
+run("haproxy", haproxy)
+PY
+apply=$(ip netns exec sl-node curl -s -m 3 http://127.0.0.1:9477/metrics |
+	awk '/^sluice_dataplane_apply_seconds /{printf "%.0f", $2 * 1e6}')
+echo "the dataplane's share of the last change (build, swap, grace period): ${apply} us"
+"$here/build/controlplane/sluicectl" backend set web 198.18.1.13:80 --weight 1 >/dev/null 2>&1 ||
+	"${SLUICE_BUILD:-$here/build}/controlplane/sluicectl" backend set web 198.18.1.13:80 --weight 1 >/dev/null
