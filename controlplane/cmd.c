@@ -74,6 +74,16 @@ cmd_opt(const struct cmd_ctx *x, const char *key)
 	return NULL;
 }
 
+void
+cmd_print_json(struct cmd_ctx *x, json_t *o)
+{
+	if (o) {
+		json_dumpf(o, x->out, JSON_COMPACT);
+		fputc('\n', x->out);
+	}
+	json_decref(o);
+}
+
 int
 cmd_fail(struct cmd_ctx *x, int usage, const char *fmt, ...)
 {

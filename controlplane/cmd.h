@@ -59,6 +59,9 @@ struct cmd_ctx {
 /* The value of --key, or NULL. */
 const char *cmd_opt(const struct cmd_ctx *x, const char *key);
 
+/* Writes o (consumed) as one JSON line of the verb's output. */
+void cmd_print_json(struct cmd_ctx *x, json_t *o);
+
 /* Refuses (returns -EINVAL) with a message; usage: exit status 2. */
 int cmd_fail(struct cmd_ctx *x, int usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

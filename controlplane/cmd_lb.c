@@ -198,15 +198,10 @@ cmd_vip_list(struct cmd_ctx *x)
 			fprintf(x->out, "\n");
 		}
 	}
-	if (x->json) {
-		json_t *o = json_pack("{s:o}", "vips", arr);
-
-		json_dumpf(o, x->out, JSON_COMPACT);
-		fputc('\n', x->out);
-		json_decref(o);
-	} else {
+	if (x->json)
+		cmd_print_json(x, json_pack("{s:o}", "vips", arr));
+	else
 		json_decref(arr);
-	}
 	return 0;
 }
 
@@ -407,15 +402,10 @@ cmd_pool_list(struct cmd_ctx *x)
 			fprintf(x->out, "\n");
 		}
 	}
-	if (x->json) {
-		json_t *o = json_pack("{s:o}", "pools", arr);
-
-		json_dumpf(o, x->out, JSON_COMPACT);
-		fputc('\n', x->out);
-		json_decref(o);
-	} else {
+	if (x->json)
+		cmd_print_json(x, json_pack("{s:o}", "pools", arr));
+	else
 		json_decref(arr);
-	}
 	return 0;
 }
 
@@ -558,15 +548,10 @@ cmd_backend_list(struct cmd_ctx *x)
 					health_state_name(h));
 		}
 	}
-	if (x->json) {
-		json_t *o = json_pack("{s:o, s:o}", "backends", arr,
-				      "checks", health_json(x->sd->health, only));
-
-		json_dumpf(o, x->out, JSON_COMPACT);
-		fputc('\n', x->out);
-		json_decref(o);
-	} else {
+	if (x->json)
+		cmd_print_json(x, json_pack("{s:o, s:o}", "backends", arr,
+					    "checks", health_json(x->sd->health, only)));
+	else
 		json_decref(arr);
-	}
 	return 0;
 }

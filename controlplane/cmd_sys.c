@@ -40,8 +40,7 @@ cmd_status(struct cmd_ctx *x)
 			sd->dp_generation == sd->conf.generation && sd->dp_health_seq == sd->health_seq));
 	}
 	if (x->json) {
-		json_dumpf(o, x->out, JSON_COMPACT);
-		fputc('\n', x->out);
+		cmd_print_json(x, json_incref(o));
 	} else {
 		fprintf(x->out, "sluiced %s, pid %d: generation %llu, %u services, %u pools\n",
 			SLUICE_VERSION, (int)getpid(), (unsigned long long)sd->conf.generation,
@@ -82,8 +81,7 @@ cmd_stats(struct cmd_ctx *x)
 		json_object_set_new(o, "dataplane_error", json_string(err));
 	}
 	if (x->json) {
-		json_dumpf(o, x->out, JSON_COMPACT);
-		fputc('\n', x->out);
+		cmd_print_json(x, json_incref(o));
 	} else {
 		const char *k;
 		json_t *v;
@@ -121,12 +119,8 @@ cmd_config_show(struct cmd_ctx *x)
 	if (lb_conf_emit(&x->sd->conf, &text, &len) != 0)
 		return cmd_fail(x, 0, "out of memory");
 	if (x->json) {
-		json_t *o = json_pack("{s:I, s:s}", "generation",
-				      (json_int_t)x->sd->conf.generation, "yaml", text);
-
-		json_dumpf(o, x->out, JSON_COMPACT);
-		fputc('\n', x->out);
-		json_decref(o);
+		cmd_print_json(x, json_pack("{s:I, s:s}", "generation",
+					    (json_int_t)x->sd->conf.generation, "yaml", text));
 	} else {
 		fwrite(text, 1, len, x->out);
 	}
