@@ -8,9 +8,11 @@ through a pcap port (rx=IN, tx=OUT) with --no-huge; scapy then checks every repl
 (addresses, MACs, checksums recomputed independently) and the control socket's counters
 (each malformed frame dropped with its reason). Prints ok/not ok lines for tests/run.sh.
 """
+import atexit
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -97,6 +99,7 @@ def main():
         return 1
     frames, bad = requests()
     tmp = tempfile.mkdtemp(prefix="sl-pcap-")
+    atexit.register(shutil.rmtree, tmp, True)      # early failures too
     fin, fout, sock = os.path.join(tmp, "in.pcap"), os.path.join(tmp, "out.pcap"), os.path.join(tmp, "dp.sock")
     pkts = []
     for _, f in frames + bad:
