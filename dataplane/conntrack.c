@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * conntrack: the per-worker connection table (see conntrack.h). Context: the owning
- * worker lcore; ct_create/ct_free on the control thread.
+ * worker lcore; ct_create/ct_free on the control thread, ct_flush on the table's owner.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,10 +102,10 @@ ct_free(struct ct_table *t)
 }
 
 static inline void
-ct_release(struct ct_table *t, struct ct_entry *e)
+ct_release(struct ct_table *t, struct ct_entry *e, enum ct_end why)
 {
 	if (t->on_free)
-		t->on_free(t->on_free_arg, e);
+		t->on_free(t->on_free_arg, e, why);
 	if (e->v6) {
 		rte_hash_del_key(t->h6, &t->key6[e - t->e][CT_DIR_ORIG]);
 		rte_hash_del_key(t->h6, &t->key6[e - t->e][CT_DIR_REPLY]);
@@ -123,7 +123,7 @@ void
 ct_delete(struct ct_table *t, struct ct_entry *e)
 {
 	if (e->state != CT_FREE)
-		ct_release(t, e);
+		ct_release(t, e, CT_END_DELETED);
 }
 
 int
@@ -131,7 +131,7 @@ ct_expire_if_due(struct ct_table *t, struct ct_entry *e, uint64_t now_tsc)
 {
 	if (e->state == CT_FREE || now_tsc < e->expires_tsc)
 		return 0;
-	ct_release(t, e);
+	ct_release(t, e, CT_END_EXPIRED);
 	t->expired++;
 	return 1;
 }
@@ -149,7 +149,7 @@ ct_lookup_in(struct ct_table *t, struct rte_hash *h, const void *k, uint64_t now
 	v = (uintptr_t)data;
 	e = &t->e[v >> 1];
 	if (now_tsc >= e->expires_tsc) {
-		ct_release(t, e);
+		ct_release(t, e, CT_END_EXPIRED);
 		t->evicted_on_lookup++;
 		t->expired++;
 		return NULL;
@@ -339,8 +339,27 @@ ct_age(struct ct_table *t, uint64_t now_tsc)
 		struct ct_entry *e = &t->e[idx];
 
 		if (e->state != CT_FREE && now_tsc >= e->expires_tsc) {
-			ct_release(t, e);
+			ct_release(t, e, CT_END_EXPIRED);
 			t->expired++;
+			freed++;
+		}
+		if (++idx == t->max)
+			idx = 0;
+	}
+	t->hand = idx;
+	return freed;
+}
+
+uint32_t
+ct_flush(struct ct_table *t, uint32_t max)
+{
+	uint32_t i, freed = 0, idx = t->hand;
+
+	for (i = 0; i < t->max && freed < max && t->used; i++) {
+		struct ct_entry *e = &t->e[idx];
+
+		if (e->state != CT_FREE) {
+			ct_release(t, e, CT_END_FLUSHED);
 			freed++;
 		}
 		if (++idx == t->max)

@@ -16,14 +16,22 @@
  * the loop never stops for a sweep. A full table refuses the insert; the caller falls
  * back to stateless consistent hashing and counts it (DESIGN.md section 7).
  *
+ * Every free goes through one place, which first calls the owner's on_free hook with the
+ * cause (expired, deleted, flushed): the balancer's per-backend accounting and its flow
+ * log (flowlog.h) both hang there, so a flow's end costs nothing per packet. An entry
+ * counts packets and IP bytes per direction; its last packet's time is not stored but
+ * derived (ct_last_seen_tsc), since every packet re-arms the timeout from it.
+ *
  * Times are TSC cycles (rte_rdtsc), timeouts given in seconds and converted once.
- * Context: one worker lcore per table; ct_create/ct_free on the control thread.
+ * Context: one worker lcore per table; ct_create/ct_free on the control thread, ct_flush
+ * on whichever thread owns the table at the time (the control thread once workers stop).
  */
 #ifndef SL_CONNTRACK_H
 #define SL_CONNTRACK_H
 
 #include <stdint.h>
 
+#include <rte_common.h>
 #include <rte_hash.h>
 
 enum ct_state {
@@ -84,7 +92,21 @@ struct ct_entry {
 				 * the state follows what that side alone shows */
 	uint8_t v6;             /* the tuples are IPv6: in key6[], not key[] */
 	uint16_t mss;           /* caller's: MSS clamp for the flow's SYNs, 0: none */
-	uint64_t pkts[2];
+	uint64_t pkts[2];       /* by enum ct_dir */
+	uint64_t bytes[2];      /* IP bytes (headers on), by enum ct_dir: the caller's */
+};
+
+/* 104 bytes; two cache lines at most: the fast path touches most of an entry on every
+ * packet and prefetches the (up to three) lines an entry spans at its offset
+ * (lb_lookup_burst). The byte counts took 16 of the 40 bytes that were left. */
+_Static_assert(sizeof(struct ct_entry) <= 2 * RTE_CACHE_LINE_SIZE,
+	       "struct ct_entry: more than two cache lines");
+
+/* Why an entry left the table (on_free's cause). */
+enum ct_end {
+	CT_END_EXPIRED = 0,     /* its timeout passed (aged, or found expired by a lookup) */
+	CT_END_DELETED,         /* ct_delete: the owner ended it (a new SYN on its tuple) */
+	CT_END_FLUSHED,         /* ct_flush: the table was emptied */
 };
 
 /* Seconds per state; zero means "use the default". */
@@ -104,9 +126,9 @@ struct ct_table {
 	uint32_t used;
 	uint64_t gen;                   /* +1 on every insert and free: burst lookups go stale */
 	uint64_t timeout_tsc[CT_STATE__MAX];
-	/* called for every entry freed (expired, deleted), before it is: the owner's
-	 * accounting (e.g. connections per backend) */
-	void (*on_free)(void *arg, const struct ct_entry *e);
+	/* called for every entry freed (expired, deleted, flushed), before it is: the
+	 * owner's accounting (e.g. connections per backend) and flow log */
+	void (*on_free)(void *arg, const struct ct_entry *e, enum ct_end why);
 	void *on_free_arg;
 	/* counters */
 	uint64_t inserted, expired, full, taken, evicted_on_lookup;
@@ -161,6 +183,22 @@ int ct_expire_if_due(struct ct_table *t, struct ct_entry *e, uint64_t now_tsc);
 
 /* Frees expired entries among the next CT_AGE_SLICE slots. Returns how many it freed. */
 uint32_t ct_age(struct ct_table *t, uint64_t now_tsc);
+
+/*
+ * Frees up to max entries in use, whatever their state or timeout (cause CT_END_FLUSHED),
+ * from the aging hand on; returns how many. Call until t->used is 0 to empty the table
+ * in steps (a flow log drains between them). Context: the table's owner — the control
+ * thread only once the worker has stopped.
+ */
+uint32_t ct_flush(struct ct_table *t, uint32_t max);
+
+/* The TSC of the entry's last packet: every packet (and the insert) sets the timeout of
+ * the state it leaves the entry in from its own time. Context: any reader of e. */
+static inline uint64_t
+ct_last_seen_tsc(const struct ct_table *t, const struct ct_entry *e)
+{
+	return e->expires_tsc - t->timeout_tsc[e->state];
+}
 
 const char *ct_state_name(enum ct_state s);
 

@@ -22,6 +22,9 @@ enum {
 	OPT_NO_SRC_FILTER,
 	OPT_CONFIG,
 	OPT_CT_MAX,
+	OPT_FLOW_LOG,
+	OPT_FLOW_LOG_SAMPLE,
+	OPT_FLOW_LOG_RATE,
 };
 
 static const struct option dp_long_opts[] = {
@@ -34,6 +37,9 @@ static const struct option dp_long_opts[] = {
 	{ "no-src-filter", no_argument, NULL, OPT_NO_SRC_FILTER },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "ct-max", required_argument, NULL, OPT_CT_MAX },
+	{ "flow-log", required_argument, NULL, OPT_FLOW_LOG },
+	{ "flow-log-sample", required_argument, NULL, OPT_FLOW_LOG_SAMPLE },
+	{ "flow-log-rate", required_argument, NULL, OPT_FLOW_LOG_RATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -64,6 +70,15 @@ dp_args_usage(FILE *f, const char *prog)
 "  --config FILE            services and pools (YAML, see deploy/sluice-lab.yaml): the\n"
 "                           load balancer; a bad file is refused with file:line\n"
 "  --ct-max N               connections tracked per worker (default %u)\n"
+"  --flow-log PATH|syslog   one JSON line per balanced flow when it leaves the\n"
+"                           connection table (client, service, backend, packets and\n"
+"                           bytes each way, duration, how it ended): appended to PATH,\n"
+"                           or sent to syslog (daemon.info); default off. See\n"
+"                           docs/flow-logs.md\n"
+"  --flow-log-sample N      log 1 flow in N, chosen by a hash of the flow's tuple (the\n"
+"                           same flows on every worker and node; default 1: all)\n"
+"  --flow-log-rate N        write at most N records per second, the rest dropped and\n"
+"                           counted (flowlog_dropped_cap; default %u, 0: no cap)\n"
 "  --no-src-filter          do not run the XDP filter's policy (blocks, bans, limits)\n"
 "                           as the first stage of ports without XDP (pci, af_packet,\n"
 "                           pcap, null, ring); it runs by default, over the pinned\n"
@@ -82,7 +97,7 @@ dp_args_usage(FILE *f, const char *prog)
 "Signals: SIGINT/SIGTERM stop the workers, close the ports (XDP program removed,\n"
 "promiscuous mode restored) and exit 0.\n",
 		prog, PORT_MAX, LOCAL_ADDR_MAX, DP_MAX_WORKERS, DP_CTL_DEFAULT, DP_IDLE_PASSES,
-		DP_CT_MAX_DEFAULT, prog);
+		DP_CT_MAX_DEFAULT, DP_FLOW_LOG_RATE_DEFAULT, prog);
 }
 
 static int
@@ -160,11 +175,14 @@ dp_args_parse(int argc, char **argv, struct dp_args *a, char *err, size_t errlen
 {
 	struct dp_pending_addr addrs[PORT_MAX * LOCAL_ADDR_MAX * 2];
 	unsigned int nb_addrs = 0, i, j;
+	const char *have_fl_opt = NULL;
 	int opt, rc;
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->ctl_path, sizeof(a->ctl_path), "%s", DP_CTL_DEFAULT);
 	a->ct_max = DP_CT_MAX_DEFAULT;
+	a->flow_log_sample = 1;
+	a->flow_log_rate = DP_FLOW_LOG_RATE_DEFAULT;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", dp_long_opts, NULL)) != -1) {
@@ -250,6 +268,29 @@ dp_args_parse(int argc, char **argv, struct dp_args *a, char *err, size_t errlen
 				return -EINVAL;
 			}
 			break;
+		case OPT_FLOW_LOG:
+			if (!*optarg || strlen(optarg) >= sizeof(a->flow_log)) {
+				snprintf(err, errlen, "--flow-log: want a file path or 'syslog'");
+				return -EINVAL;
+			}
+			strcpy(a->flow_log, optarg);
+			break;
+		case OPT_FLOW_LOG_SAMPLE:
+			if (dp_parse_uint(optarg, 1, 1u << 30, &a->flow_log_sample)) {
+				snprintf(err, errlen, "--flow-log-sample '%.32s': want 1 (every "
+					 "flow) to %u", optarg, 1u << 30);
+				return -EINVAL;
+			}
+			have_fl_opt = "--flow-log-sample";
+			break;
+		case OPT_FLOW_LOG_RATE:
+			if (dp_parse_uint(optarg, 0, DP_FLOW_LOG_RATE_MAX, &a->flow_log_rate)) {
+				snprintf(err, errlen, "--flow-log-rate '%.32s': want 0 (no cap) to "
+					 "%u records per second", optarg, DP_FLOW_LOG_RATE_MAX);
+				return -EINVAL;
+			}
+			have_fl_opt = "--flow-log-rate";
+			break;
 		case OPT_XDP_PROG:
 			if (strlen(optarg) >= sizeof(a->xdp_obj)) {
 				snprintf(err, errlen, "--xdp-prog: path too long");
@@ -267,6 +308,11 @@ dp_args_parse(int argc, char **argv, struct dp_args *a, char *err, size_t errlen
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%.64s' (try --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (have_fl_opt && !a->flow_log[0]) {
+		snprintf(err, errlen, "%s without --flow-log: say where records go (--flow-log "
+			 "PATH|syslog)", have_fl_opt);
 		return -EINVAL;
 	}
 	if (a->nb_ports == 0) {

@@ -19,6 +19,9 @@
 
 #define DP_CTL_DEFAULT "/run/sluice/dataplane.sock"
 #define DP_CT_MAX_DEFAULT 65536u
+#define DP_FLOW_LOG_SYSLOG "syslog"             /* --flow-log's word for syslog */
+#define DP_FLOW_LOG_RATE_DEFAULT 10000u         /* records written per second */
+#define DP_FLOW_LOG_RATE_MAX 10000000u
 
 struct dp_args {
 	struct port_spec ports[PORT_MAX];
@@ -31,6 +34,9 @@ struct dp_args {
 	int no_src_filter;                      /* no first-stage filter on non-XDP ports */
 	char config[PATH_MAX];                  /* services and pools; "" for none */
 	unsigned int ct_max;                    /* connections per worker */
+	char flow_log[PATH_MAX];                /* file, DP_FLOW_LOG_SYSLOG, or "": off */
+	unsigned int flow_log_sample;           /* log 1 flow in N (by tuple hash); 1: all */
+	unsigned int flow_log_rate;             /* records per second at most; 0: no cap */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
+#include "flowlog.h"
 #include "lb.h"
 #include "src_filter.h"
 #include "sluice_config.h"
@@ -249,13 +250,16 @@ static json_t *
 dp_ctl_stats(struct dp *dp)
 {
 	uint64_t total[SL_CNT__MAX], xdp[SL_CNT__MAX];
-	json_t *o = json_object(), *workers = json_array(), *ports = json_array();
+	json_t *o = json_object(), *workers = json_array(), *ports = json_array(), *counters;
 	unsigned int w;
 	uint16_t i;
 
 	dp_stats_sum(dp, total);
 	json_object_set_new(o, "ok", json_true());
-	json_object_set_new(o, "counters", dp_ctl_counters_json(total, 0));
+	counters = dp_ctl_counters_json(total, 0);
+	if (dp->flowlog)
+		flowlog_stats_json(dp->flowlog, counters);
+	json_object_set_new(o, "counters", counters);
 	for (w = 0; w < dp->nb_workers; w++) {
 		json_t *wo = json_object();
 

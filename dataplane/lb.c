@@ -12,6 +12,7 @@
 #include <rte_hash.h>
 #include <rte_malloc.h>
 
+#include "flowlog.h"
 #include "lb.h"
 #include "maglev.h"
 
@@ -208,14 +209,18 @@ lb_free(struct lb *lb)
 	free(lb);
 }
 
-/* A flow left the table: if it was still active, one fewer on its backend. */
+/* A flow left the table: if it was still active, one fewer on its backend; its record
+ * to the flow log when there is one (one branch when there is not). Context: the
+ * table's owner (the worker; the control thread for a flush after workers stopped). */
 static void
-lb_worker_flow_freed(void *arg, const struct ct_entry *e)
+lb_worker_flow_freed(void *arg, const struct ct_entry *e, enum ct_end why)
 {
 	struct lb_worker *lw = arg;
 
 	if ((e->flags & LB_CT_ACTIVE) && e->backend < NEIGH_MAX && lw->conns[e->backend])
 		lw->conns[e->backend]--;
+	if (lw->flowlog)
+		flowlog_flow_end(lw->flowlog, lw->ct, e, why);
 }
 
 void

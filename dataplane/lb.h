@@ -96,6 +96,10 @@ struct lb {
 #define LB_CT_DSR         0x0002u        /* ct_entry.flags: dsr, the client's side only */
 #define LB_CT_IPIP        0x0004u        /* ct_entry.flags: dsr-ipip */
 #define LB_CT_V6          0x0008u        /* ct_entry.flags: an IPv6 flow */
+#define LB_CT_POLICY_SHIFT 8             /* ct_entry.flags: the policy that placed it */
+#define LB_CT_POLICY_MASK 0x0f00u        /* (enum lb_policy; for the flow log) */
+_Static_assert(LB_POLICY__MAX <= (LB_CT_POLICY_MASK >> LB_CT_POLICY_SHIFT) + 1,
+	       "enum lb_policy: no room in ct_entry.flags");
 #define LB_LATENCY_TAU_NS (10ULL * 1000 * 1000 * 1000)  /* peak-EWMA decay (Finagle's) */
 
 /* A client's affinity to a backend under policy sticky. */
@@ -117,10 +121,15 @@ struct lb_sticky {
  * A worker's own balancing state, kept across versions: flows outlive table changes.
  * Per-backend figures are indexed by neighbour (a backend's address): least-conn and
  * random-p2c read every worker's conns (relaxed loads, no locks: approximate, as the
- * issue allows), least-latency its own handshake RTTs.
+ * issue allows), least-latency its own handshake RTTs. A flow that leaves the connection
+ * table is accounted for there and, with flow logging on, handed to the flow log.
  */
+struct flowlog_worker;
+
 struct lb_worker {
 	struct ct_table *ct;
+	struct flowlog_worker *flowlog;         /* this worker's flow log; NULL: off. Set
+						 * by flowlog_attach before the worker runs */
 	uint32_t lport_next;
 	uint64_t rng;
 	struct rte_hash *sticky;                /* struct lb_sticky_key -> position */

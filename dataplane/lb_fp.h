@@ -585,7 +585,8 @@ lb_dsr_xmit(struct dp *dp, const struct lb *lb, uint32_t neigh, uint16_t flags,
 }
 
 /* What every packet of a flow does to its entry, either family: the state and timeout,
- * the MSS clamp, the backend's load figures. */
+ * the packet and IP byte counts (the flow log's, read only when the entry is freed), the
+ * MSS clamp, the backend's load figures. */
 static inline void
 lb_track(struct lb_worker *lw, struct ct_entry *e, enum ct_dir d, struct rte_mbuf *m,
 	 const struct pkt_meta *meta, uint64_t now_tsc, uint64_t *cnt)
@@ -593,6 +594,9 @@ lb_track(struct lb_worker *lw, struct ct_entry *e, enum ct_dir d, struct rte_mbu
 	uint8_t before = e->state, f = lb_tcp_flags(m, meta);
 
 	ct_update(lw->ct, e, d, f, now_tsc);
+	/* The IP length fields' count, as IPFIX's octetDeltaCount: no link header, no
+	 * Ethernet padding; the client's own packet for dsr-ipip, not the tunnel's. */
+	e->bytes[d] += (uint32_t)(meta->l4_off - meta->l3_off) + meta->l4_len;
 	if (unlikely(e->mss && (f & RTE_TCP_SYN_FLAG)) && lb_mss_clamp(m, meta, e->mss))
 		cnt[SL_CNT_LB_MSS_CLAMPED]++;
 	/* A closing flow no longer loads its backend (least-conn, p2c), as IPVS weighs
@@ -849,7 +853,12 @@ lb_lookup_burst(struct lb_worker *lw, const struct pkt_meta *meta, const int *rc
 
 			p->e = &lw->ct->e[v >> 1];
 			p->dir = (uint8_t)(v & 1);
+			/* Every line the entry spans (at most two lines long, so up to three
+			 * at its offset): the packet reads most of it — the first line alone
+			 * left the rest to demand misses. */
 			rte_prefetch0(p->e);
+			rte_prefetch0((const char *)p->e + RTE_CACHE_LINE_SIZE);
+			rte_prefetch0((const char *)(p->e + 1) - 1);
 		}
 	}
 }
@@ -902,7 +911,7 @@ lb_flow_init(struct lb_worker *lw, struct ct_entry *e, const struct lb *lb,
 	 * (address, port) and the neighbour. */
 	e->service = (uint32_t)(s - lb->svc);
 	e->backend = be->neigh;
-	e->flags = LB_CT_ACTIVE | flags;
+	e->flags = (uint16_t)(LB_CT_ACTIVE | flags | (uint16_t)(s->policy << LB_CT_POLICY_SHIFT));
 	e->mss = s->mss;
 	lw->conns[be->neigh]++;
 	e->peer_port = pi;

@@ -37,6 +37,7 @@
 #include "dp_ctl.h"
 #include "dp_stats.h"
 #include "dp_xdp.h"
+#include "flowlog.h"
 #include "lb.h"
 #include "lb_conf.h"
 #include "src_filter.h"
@@ -54,6 +55,7 @@ static struct dp main_dp;
 static struct dp_args main_args;
 static struct src_filter main_sf;
 static struct lb_conf main_conf;
+static struct flowlog main_fl;          /* --flow-log; zeroed: off */
 static volatile sig_atomic_t main_reload_pending;
 static struct bpf_ctl main_ctl;         /* when there is no source filter to hold it */
 static int main_ctl_open;
@@ -279,6 +281,14 @@ main_print_summary(void)
 	for (i = 1; i < SL_CNT__MAX; i++)
 		if (total[i])
 			printf(" %s=%" PRIu64, sl_counter_names[i], total[i]);
+	if (main_fl.enabled) {
+		uint64_t fl[FLOWLOG_CNT__MAX];
+
+		flowlog_counters(&main_fl, fl);
+		for (i = 0; i < FLOWLOG_CNT__MAX; i++)
+			if (fl[i])
+				printf(" %s=%" PRIu64, flowlog_counter_names[i], fl[i]);
+	}
 	printf("\n");
 	fflush(stdout);
 }
@@ -417,6 +427,13 @@ main(int argc, char **argv)
 		status = EXIT_FAILURE;
 		goto err_workers;
 	}
+	rc = flowlog_open(&main_fl, &main_args, main_dp.nb_workers, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "sluice-dataplane: %s\n", err);
+		status = EXIT_FAILURE;
+		goto err_workers;
+	}
+	flowlog_attach(&main_fl, &main_dp);
 	if (main_args.ctl_path[0]) {
 		ctl_fd = dp_ctl_open(main_args.ctl_path, err, sizeof(err));
 		if (ctl_fd < 0) {
@@ -457,6 +474,7 @@ main(int argc, char **argv)
 		} else {
 			usleep(MAIN_TICK_MS * 1000);
 		}
+		flowlog_drain(&main_fl, rte_rdtsc());
 		if (main_reload_pending && main_dp.reload) {
 			main_reload_pending = 0;
 			if (main_dp.reload(&main_dp, err, sizeof(err)) != 0)
@@ -472,9 +490,11 @@ main(int argc, char **argv)
 	printf("sluice-dataplane: stopping\n");
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_wait_lcore(lcore);
+	flowlog_flush(&main_fl);        /* the flows still open, as table-reset */
 	main_print_summary();
 	dp_ctl_close(ctl_fd, main_args.ctl_path);
 err_workers:
+	flowlog_close(&main_fl);
 	worker_free_all(&main_dp);
 err_ports:
 	dp_conf_teardown(&main_dp);

@@ -17,6 +17,8 @@
 #         which pushes it; returns when the dataplane runs it. --no-sluiced: the dataplane
 #         alone, reading the config file itself (tests that drive its file directly).
 # down    stops what up started (by PID) and removes everything; safe on a half-built lab.
+#         The dataplane logs every balanced flow to /run/sluice/lab/flows.log (one JSON
+#         line when the flow leaves the connection table; docs/flow-logs.md).
 # restart stops and starts the appliance only (the pinned XDP maps stay).
 # status  the topology, backends and appliance; stats  the dataplane's counters.
 #
@@ -135,7 +137,8 @@ start_appliance() {
 		--port front=af_xdp:front --port back=af_xdp:back \
 		--addr front=198.18.0.1 --addr front=2001:db8::1 \
 		--addr back=198.18.1.1 --addr back=2001:db8:1::1 "${conf[@]}" \
-		--ctl "$CTL" --idle-sleep-us 50 >>"$RUN/dataplane.log" 2>&1 &
+		--ctl "$CTL" --idle-sleep-us 50 --flow-log "$RUN/flows.log" \
+		>>"$RUN/dataplane.log" 2>&1 &
 	echo $! >"$RUN/dataplane.pid"
 	((WITH_SLUICED)) && [[ ! -f $RUN/sluiced.pid ]] && start_sluiced
 	local i
