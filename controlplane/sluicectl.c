@@ -73,6 +73,7 @@ ctl_usage(FILE *f)
 "\n"
 "  --json             machine-readable output for every read\n"
 "  --if-generation N  make a change only if the state is still at generation N\n"
+"  (these and --socket may also follow the command: sluicectl stats --json)\n"
 "\n"
 "Exit status: 0 ok, 1 refused or failed, 2 usage.\n", f);
 }
@@ -102,6 +103,59 @@ ctl_check_file(const char *path, int json)
 	return 0;
 }
 
+/*
+ * The global options may come anywhere (sluicectl stats --json, as kubectl and ip -j
+ * users type them): moved ahead of the command, in their order, so getopt stops at the
+ * command and the rest goes to sluiced as typed. A verb's own options never share a
+ * name with them. After a "--", nothing moves.
+ */
+static int
+ctl_is_global(const char *a, int *takes_value)
+{
+	static const char *const with_value[] = { "--socket", "--if-generation" };
+	unsigned int i;
+
+	*takes_value = 0;
+	if (strcmp(a, "--json") == 0)
+		return 1;
+	for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++) {
+		size_t n = strlen(with_value[i]);
+
+		if (strncmp(a, with_value[i], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+			*takes_value = a[n] == '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+ctl_hoist_globals(int argc, char **argv)
+{
+	char **globals = calloc((size_t)argc, sizeof(*globals));
+	char **rest = calloc((size_t)argc, sizeof(*rest));
+	int i, ng = 0, nr = 0, tv, done = 0;
+
+	if (!globals || !rest)
+		goto out;       /* then only leading options count, as before */
+	for (i = 1; i < argc; i++) {
+		if (!done && strcmp(argv[i], "--") == 0)
+			done = 1;
+		if (!done && ctl_is_global(argv[i], &tv)) {
+			globals[ng++] = argv[i];
+			if (tv && i + 1 < argc)
+				globals[ng++] = argv[++i];
+			continue;
+		}
+		rest[nr++] = argv[i];
+	}
+	memcpy(argv + 1, globals, (size_t)ng * sizeof(*argv));
+	memcpy(argv + 1 + ng, rest, (size_t)nr * sizeof(*argv));
+out:
+	free(globals);
+	free(rest);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -118,6 +172,7 @@ main(int argc, char **argv)
 
 	if (!sock || !*sock)
 		sock = CTL_SOCK_DEFAULT;
+	ctl_hoist_globals(argc, argv);
 	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
