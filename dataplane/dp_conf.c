@@ -80,10 +80,12 @@ dp_conf_addrs_fit(const struct dp *dp, const struct lb_conf *c, char *err, size_
 	return 0;
 }
 
-/* Step 1: every address of c on every port (an address also given by --addr stays). */
-static void
+/* Step 1: every address of c on every port (an address also given by --addr stays).
+ * Returns how many were new. */
+static unsigned int
 dp_conf_addrs_add(struct dp *dp, const struct lb_conf *c)
 {
+	unsigned int added = 0;
 	uint32_t i, a4;
 	uint16_t pi;
 
@@ -93,19 +95,20 @@ dp_conf_addrs_add(struct dp *dp, const struct lb_conf *c)
 
 			if (v->family == AF_INET) {
 				memcpy(&a4, v->addr, 4);
-				local_add_v4(&dp->ports[pi].local, a4);
+				added += local_add_v4(&dp->ports[pi].local, a4) == 0;
 			} else {
-				local_add_v6(&dp->ports[pi].local, v->addr);
+				added += local_add_v6(&dp->ports[pi].local, v->addr) == 0;
 			}
 		}
+	return added;
 }
 
-/* Step 3: addresses past a port's own that c no longer names. */
-static void
+/* Step 3: addresses past a port's own that c no longer names. Returns how many. */
+static unsigned int
 dp_conf_addrs_drop(struct dp *dp, const struct lb_conf *c)
 {
+	unsigned int i, dropped = 0;
 	uint16_t pi;
-	unsigned int i;
 
 	for (pi = 0; pi < dp->nb_ports; pi++) {
 		struct dp_port *p = &dp->ports[pi];
@@ -115,15 +118,16 @@ dp_conf_addrs_drop(struct dp *dp, const struct lb_conf *c)
 			if (dp_conf_has_vip(c, AF_INET, (const uint8_t *)&lp->v4[i]))
 				i++;
 			else
-				local_del_v4(lp, lp->v4[i], dp_conf_grace, dp);
+				dropped += local_del_v4(lp, lp->v4[i], dp_conf_grace, dp) == 0;
 		}
 		for (i = p->nb_v6_static; i < lp->nb_v6;) {
 			if (dp_conf_has_vip(c, AF_INET6, lp->v6[i]))
 				i++;
 			else
-				local_del_v6(lp, lp->v6[i], dp_conf_grace, dp);
+				dropped += local_del_v6(lp, lp->v6[i], dp_conf_grace, dp) == 0;
 		}
 	}
+	return dropped;
 }
 
 int
@@ -184,12 +188,15 @@ dp_conf_apply_once(struct dp *dp, struct lb_conf *c, uint64_t generation, char *
 	}
 	if ((rc = dp_conf_addrs_fit(dp, c, err, errlen)) != 0)
 		return rc;
-	fresh = lb_build(c, dp->neigh, old->version + 1, dp->nb_workers, err, errlen);
+	/* Pools that did not change keep their Maglev tables (lb_build_from), and the XDP
+	 * program's address maps are written only when the addresses changed: a backend
+	 * change costs its own pool's build and a grace period (sluiced's change latency). */
+	fresh = lb_build_from(c, dp->neigh, old->version + 1, dp->nb_workers, old, err, errlen);
 	if (!fresh)
 		return -EINVAL;
 	__atomic_store_n(&dp->lb, fresh, __ATOMIC_RELEASE);
-	dp_conf_addrs_add(dp, c);
-	if ((rc = dp_xdp_sync_local(dp, err, errlen)) != 0) {
+	if ((dp_conf_addrs_add(dp, c) || dp->xdp_local_stale) &&
+	    (rc = dp_xdp_sync_local(dp, err, errlen)) != 0) {
 		/* the maps refused: back to the running tables and addresses */
 		__atomic_store_n(&dp->lb, old, __ATOMIC_RELEASE);
 		rte_rcu_qsbr_synchronize(dp->lb_qs, RTE_QSBR_THRID_INVALID);
@@ -200,9 +207,12 @@ dp_conf_apply_once(struct dp *dp, struct lb_conf *c, uint64_t generation, char *
 	}
 	rte_rcu_qsbr_synchronize(dp->lb_qs, RTE_QSBR_THRID_INVALID);
 	lb_free(old);
-	dp_conf_addrs_drop(dp, c);
-	if (dp_xdp_sync_local(dp, err, errlen) != 0)
-		fprintf(stderr, "sluice-dataplane: removing old service addresses: %s\n", err);
+	if (dp_conf_addrs_drop(dp, c)) {
+		dp->xdp_local_stale = dp_xdp_sync_local(dp, err, errlen) != 0;
+		if (dp->xdp_local_stale)
+			fprintf(stderr, "sluice-dataplane: removing old service addresses: %s "
+				"(retried with the next change)\n", err);
+	}
 	lb_conf_free(dp->conf);
 	*dp->conf = *c;
 	memset(c, 0, sizeof(*c));

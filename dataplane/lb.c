@@ -16,10 +16,42 @@
 #include "lb.h"
 #include "maglev.h"
 
+/* The pool in prev built from what cp says, if there is one: same name, table size and
+ * backends (in order; their order is the table's index space). */
+static struct lb_pool *
+lb_same_pool(const struct lb *prev, uint32_t at, const struct lb_pool *p)
+{
+	uint32_t i, j;
+
+	if (!prev)
+		return NULL;
+	for (j = 0; j < prev->nb_pools; j++) {
+		/* the same position first: a change rarely reorders pools */
+		struct lb_pool *q = &prev->pools[(at + j) % prev->nb_pools];
+
+		if (strcmp(q->name, p->name) != 0)
+			continue;
+		if (q->nb != p->nb || q->maglev_m != p->maglev_m || !q->maglev_refs)
+			return NULL;
+		for (i = 0; i < p->nb; i++) {
+			const struct lb_backend *a = &p->b[i], *b = &q->b[i];
+
+			if (a->v6 != b->v6 || a->port != b->port || a->weight != b->weight ||
+			    a->state != b->state ||
+			    (a->v6 ? memcmp(a->addr6, b->addr6, 16) != 0 : a->addr != b->addr))
+				return NULL;
+		}
+		return q;
+	}
+	return NULL;
+}
+
 static int
 lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
-	      unsigned int nb_workers, char *err, size_t errlen)
+	      unsigned int nb_workers, const struct lb *prev, uint32_t at, char *err,
+	      size_t errlen)
 {
+	const struct lb_pool *same;
 	struct maglev_backend *mb = NULL;
 	struct maglev_scratch *ms = NULL;
 	uint32_t i, n = 0;
@@ -30,11 +62,10 @@ lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
 	p->nb = cp->nb_backends;
 	p->b = calloc(p->nb ? p->nb : 1, sizeof(*p->b));
 	p->maglev_m = cp->maglev_size;
-	p->maglev = calloc(p->maglev_m, sizeof(*p->maglev));
 	mb = calloc(p->nb ? p->nb : 1, sizeof(*mb));
 	ms = calloc(p->nb ? p->nb : 1, sizeof(*ms));
 	idx = calloc(p->nb ? p->nb : 1, sizeof(*idx));
-	if (!p->b || !p->maglev || !mb || !ms || !idx) {
+	if (!p->b || !mb || !ms || !idx) {
 		snprintf(err, errlen, "pool %s: out of memory", cp->name);
 		goto out;
 	}
@@ -96,6 +127,26 @@ lb_build_pool(struct lb *lb, struct lb_pool *p, const struct lb_conf_pool *cp,
 						  p->b[j].weight : 0;
 	}
 	p->nb_workers = nb_workers;
+	same = lb_same_pool(prev, at, p);
+	if (same) {
+		p->maglev = same->maglev;
+		p->maglev_refs = same->maglev_refs;
+		(*p->maglev_refs)++;
+		rc = 0;
+		goto out;
+	}
+	p->maglev_refs = malloc(sizeof(*p->maglev_refs));
+	p->maglev = calloc(p->maglev_m, sizeof(*p->maglev));
+	if (!p->maglev_refs || !p->maglev) {
+		free(p->maglev_refs);
+		free(p->maglev);
+		p->maglev_refs = NULL;
+		p->maglev = NULL;
+		snprintf(err, errlen, "pool %s: out of memory", cp->name);
+		rc = -ENOMEM;
+		goto out;
+	}
+	*p->maglev_refs = 1;
 	rc = maglev_build(mb, n, p->maglev_m, p->maglev, ms);
 	if (rc) {
 		snprintf(err, errlen, "pool %s: maglev table: %s", cp->name, strerror(-rc));
@@ -115,6 +166,13 @@ out:
 struct lb *
 lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 	 unsigned int nb_workers, char *err, size_t errlen)
+{
+	return lb_build_from(c, neigh, version, nb_workers, NULL, err, errlen);
+}
+
+struct lb *
+lb_build_from(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
+	      unsigned int nb_workers, const struct lb *prev, char *err, size_t errlen)
 {
 	char hname[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
@@ -143,7 +201,8 @@ lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 		return NULL;
 	}
 	for (i = 0; i < c->nb_pools; i++) {
-		int rc = lb_build_pool(lb, &lb->pools[i], &c->pools[i], nb_workers, err, errlen);
+		int rc = lb_build_pool(lb, &lb->pools[i], &c->pools[i], nb_workers, prev, i,
+				       err, errlen);
 
 		lb->nb_pools++;
 		if (rc) {
@@ -201,7 +260,10 @@ lb_free(struct lb *lb)
 				free(p->pw[j].swrr);
 		rte_free(p->pw);
 		free(p->b);
-		free(p->maglev);
+		if (p->maglev_refs && --*p->maglev_refs == 0) {
+			free(p->maglev_refs);
+			free(p->maglev);
+		}
 	}
 	free(lb->pools);
 	free(lb->svc);

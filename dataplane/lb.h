@@ -56,6 +56,8 @@ struct lb_pool {
 	uint32_t nb;
 	uint16_t *maglev;       /* maglev_m slots of backend indexes (or MAGLEV_NONE) */
 	uint32_t maglev_m;
+	uint32_t *maglev_refs;  /* versions sharing the table (control thread only): an
+				 * unchanged pool keeps its table across versions */
 	struct lb_pool_worker *pw;      /* [nb_workers]; starts afresh with every version */
 	unsigned int nb_workers;
 };
@@ -146,6 +148,17 @@ struct lb_worker {
  * refusing what this dataplane does not forward yet. Backends' addresses are registered
  * in neigh (which keeps them). Returns the tables, or NULL with one line in err.
  */
+/*
+ * The same, taking from prev (the running version, or NULL) what did not change: a pool
+ * whose backends (address, port, weight, state, in order) and table size are the same
+ * shares prev's Maglev table instead of building it again. A change to one pool then
+ * costs that pool's build, not every pool's (sluiced's change latency). The result is
+ * the one lb_build gives.
+ */
+struct lb *lb_build_from(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
+			 unsigned int nb_workers, const struct lb *prev, char *err,
+			 size_t errlen);
+
 struct lb *lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 		    unsigned int nb_workers, char *err, size_t errlen);
 void lb_free(struct lb *lb);

@@ -77,6 +77,7 @@ struct dp {
 	uint64_t health_seq;            /* sluiced's health overlay in it (its own count) */
 	uint64_t boot_id;               /* random at start: sluiced sees a restart by it */
 	uint64_t applies, applies_refused;
+	int xdp_local_stale;            /* the XDP address maps missed a removal: sync again */
 	struct flowlog *flowlog;        /* NULL unless --flow-log (flowlog_attach): stats */
 	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* re-read --config */
 	struct rte_mempool *pool;       /* for frames the dataplane sends on its own (ARP) */

@@ -4,7 +4,8 @@
  * built from a config (lb.c): rr skipping backends that take no new flows, smooth wrr,
  * least-conn summed over workers and weighted, random-p2c and least-latency preferring
  * the less loaded of two, sticky keeping a client within its TTL and letting go after
- * it or when its backend drains, and the hash policies agreeing across workers.
+ * it or when its backend drains, the hash policies agreeing across workers, and a new
+ * version sharing the Maglev tables of pools that did not change.
  *
  * Context: test process with EAL (--no-huge, no PCI): run as root.
  */
@@ -54,6 +55,63 @@ tlb_tables(const char *policy, int w1, int w2, int w3, int drain2)
 	lb_conf_free(&c);
 	tlb_dp.lb = lb;
 	return lb;
+}
+
+/* Two pools, web (be1 weight w1, be2) and api (be3, be4; a small table). */
+static int
+tlb_conf(struct lb_conf *c, int w1)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "pools:\n  web:\n    backends:\n"
+		 "      - { address: 198.18.1.11:80, weight: %d }\n"
+		 "      - 198.18.1.12:80\n"
+		 "  api:\n    maglev_size: 251\n    backends: [198.18.1.13:80, 198.18.1.14:80]\n"
+		 "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n"
+		 "  - vip: 198.18.0.100:81/tcp\n    pool: api\n", w1);
+	return lb_conf_parse("t.yaml", text, strlen(text), c, err, sizeof(err));
+}
+
+/* A version built from the running one shares the Maglev tables of the pools that did
+ * not change and builds the others; the tables are those a fresh build gives, and the
+ * versions free in any order (the tables live as long as a version uses them). */
+static void
+test_build_from_shares_unchanged_pools(void)
+{
+	struct lb_conf c1, c2;
+	struct lb *a, *b, *fresh, *same;
+
+	CU_ASSERT_EQUAL_FATAL(tlb_conf(&c1, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(tlb_conf(&c2, 3), 0);
+	a = lb_build(&c1, tlb_neigh, 100, TLB_WORKERS, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	b = lb_build_from(&c2, tlb_neigh, 101, TLB_WORKERS, a, err, sizeof(err));
+	fresh = lb_build(&c2, tlb_neigh, 102, TLB_WORKERS, err, sizeof(err));
+	same = lb_build_from(&c1, tlb_neigh, 103, TLB_WORKERS, a, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(same);
+	/* web changed (a weight): its own table, the one a fresh build gives */
+	CU_ASSERT_PTR_NOT_EQUAL(b->pools[0].maglev, a->pools[0].maglev);
+	CU_ASSERT_EQUAL(memcmp(b->pools[0].maglev, fresh->pools[0].maglev,
+			       b->pools[0].maglev_m * sizeof(uint16_t)), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(b->pools[0].maglev, a->pools[0].maglev,
+				   b->pools[0].maglev_m * sizeof(uint16_t)), 0);
+	/* api did not: shared */
+	CU_ASSERT_PTR_EQUAL(b->pools[1].maglev, a->pools[1].maglev);
+	CU_ASSERT_EQUAL(*a->pools[1].maglev_refs, 3);   /* a, b and same */
+	CU_ASSERT_PTR_EQUAL(same->pools[0].maglev, a->pools[0].maglev);
+	lb_free(a);                                     /* the running one goes first */
+	CU_ASSERT_EQUAL(*b->pools[1].maglev_refs, 2);
+	CU_ASSERT_EQUAL(memcmp(b->pools[1].maglev, fresh->pools[1].maglev,
+			       b->pools[1].maglev_m * sizeof(uint16_t)), 0);
+	lb_free(same);
+	CU_ASSERT_EQUAL(*b->pools[1].maglev_refs, 1);
+	lb_free(b);
+	lb_free(fresh);
+	lb_conf_free(&c1);
+	lb_conf_free(&c2);
 }
 
 /* A client's new flow to the VIP from port sport. */
@@ -262,6 +320,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_p2c_prefers_less_loaded),
 	UNIT_TEST(test_sticky_ttl),
 	UNIT_TEST(test_hash_policies_agree),
+	UNIT_TEST(test_build_from_shares_unchanged_pools),
 	{ NULL, NULL },
 };
 
