@@ -224,7 +224,42 @@ cmd_words(const char **w, int n, char *buf, size_t len)
 }
 
 char *
-cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid)
+cmd_deferred_reply(struct sd *sd, struct cmd_deferred *def, int rc, const char *err)
+{
+	char *out = NULL, *r;
+	size_t outlen = 0;
+	FILE *f;
+
+	sd_audit(sd, def->pid, def->uid, def->words, rc == 0, rc ? err : NULL);
+	if (rc) {
+		sd->cnt[SD_CNT_changes_refused]++;
+		free(def->out);
+		def->out = NULL;
+		def->staged = 0;
+		return cmd_refuse(sd, err && *err ? err : strerror(rc < 0 ? -rc : EINVAL), 0);
+	}
+	sd->cnt[SD_CNT_changes_applied]++;
+	f = open_memstream(&out, &outlen);
+	if (f) {
+		fputs(def->out ? def->out : "", f);
+		if (def->json)
+			fprintf(f, "{\"generation\":%llu}\n", (unsigned long long)def->generation);
+		else
+			fprintf(f, "generation %llu in force\n", (unsigned long long)def->generation);
+		fclose(f);
+	}
+	free(def->out);
+	def->out = NULL;
+	def->staged = 0;
+	r = cmd_reply(json_pack("{s:b, s:I, s:s}", "ok", 1, "generation",
+				(json_int_t)def->generation, "output", out ? out : ""));
+	free(out);
+	return r;
+}
+
+char *
+cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid,
+	   struct cmd_deferred *def)
 {
 	const char *w[CMD_ARGS_MAX + 2];
 	struct cmd_ctx x = { .sd = sd };
@@ -300,24 +335,42 @@ cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid)
 		goto done;
 	}
 	changed = 1;
-	if (ig && (uint64_t)json_integer_value(ig) != sd->conf.generation) {
+	/* While staging, a change builds on (and is stale against) the staged state. */
+	if (ig && (uint64_t)json_integer_value(ig) != sd_base(sd)->generation) {
 		sd->cnt[SD_CNT_changes_stale]++;
 		rc = cmd_fail(&x, 0, "stale: the change was based on generation %lld, the state "
 			      "is at %llu now (read it again and retry)",
 			      (long long)json_integer_value(ig),
-			      (unsigned long long)sd->conf.generation);
+			      (unsigned long long)sd_base(sd)->generation);
 		goto done;
 	}
-	if (lb_conf_copy(&next, &sd->conf) != 0) {
+	if (lb_conf_copy(&next, sd_base(sd)) != 0) {
 		rc = cmd_fail(&x, 0, "out of memory");
 		goto done;
 	}
 	x.next = &next;
 	rc = d->fn(&x);
-	if (rc == 0)
+	if (rc == 0 && sd->batching && def) {
+		rc = sd_stage(sd, &next, x.err, sizeof(x.err));
+		if (rc == 0) {
+			/* answered after the group commit (cmd_deferred_reply) */
+			fclose(x.out);
+			json_decref(req);
+			sd->cnt[SD_CNT_cli_requests]++;
+			snprintf(def->words, sizeof(def->words), "%s", words);
+			def->pid = pid;
+			def->uid = uid;
+			def->generation = sd->staged.generation;
+			def->json = x.json;
+			def->out = outbuf;
+			def->staged = 1;
+			return NULL;
+		}
+	} else if (rc == 0) {
 		rc = sd_commit(sd, &next, x.err, sizeof(x.err));
-	else
+	} else {
 		lb_conf_free(&next);
+	}
 	if (rc == 0 && !x.json)
 		fprintf(x.out, "generation %llu in force\n", (unsigned long long)sd->conf.generation);
 	else if (rc == 0)

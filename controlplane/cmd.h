@@ -25,6 +25,7 @@
 #define SL_CMD_H
 
 #include <stdio.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -66,11 +67,29 @@ void cmd_print_json(struct cmd_ctx *x, json_t *o);
 int cmd_fail(struct cmd_ctx *x, int usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A change staged for a group commit (sd->batching): what its reply and audit record
+ * need once the commit is decided. */
+struct cmd_deferred {
+	char words[1024];       /* the command, for the audit log */
+	pid_t pid;
+	uid_t uid;
+	uint64_t generation;    /* the change's own generation */
+	int json;
+	char *out;              /* the verb's output so far (malloc'd) */
+	int staged;             /* set by cmd_handle when it staged the change */
+};
+
 /*
  * Serves one request line from a peer (pid, uid: its credentials, already let in).
- * Returns the reply line, malloc'd, without the newline.
+ * Returns the reply line, malloc'd, without the newline; or, while sd->batching, NULL
+ * for a change it staged (def filled: cmd_deferred_reply answers it after sd_flush).
  */
-char *cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid);
+char *cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid,
+		 struct cmd_deferred *def);
+
+/* The reply to a staged change whose commit ended with rc (err: why, if rc); counts and
+ * audits it, and frees def's output. Returns the reply line, malloc'd. */
+char *cmd_deferred_reply(struct sd *sd, struct cmd_deferred *def, int rc, const char *err);
 
 /* Handlers, by object (cmd_lb.c, cmd_sys.c). */
 int cmd_vip_add(struct cmd_ctx *x);

@@ -192,18 +192,14 @@ sd_forget_lines(struct lb_conf *c)
 		c->services[p].line = 0;
 }
 
-int
-sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
+/* Pushes and persists a checked next as generation gen; moves it into the desired state.
+ * Frees it on refusal. */
+static int
+sd_commit_checked(struct sd *sd, struct lb_conf *next, uint64_t gen, char *err,
+		  size_t errlen)
 {
-	uint64_t gen = sd->conf.generation + 1;
 	int rc, pushed = 0;
 
-	sd_forget_lines(next);
-	rc = lb_conf_check(next, "refused", err, errlen);
-	if (rc) {
-		lb_conf_free(next);
-		return rc;
-	}
 	next->generation = gen;
 	if (sd->dp_up) {
 		rc = sd_push_model(sd, next, gen, err, errlen);
@@ -228,6 +224,62 @@ sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
 	memset(next, 0, sizeof(*next));
 	health_sync(sd, sd->health, &sd->conf);
 	return 0;
+}
+
+int
+sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
+{
+	int rc;
+
+	sd_forget_lines(next);
+	rc = lb_conf_check(next, "refused", err, errlen);
+	if (rc) {
+		lb_conf_free(next);
+		return rc;
+	}
+	return sd_commit_checked(sd, next, sd->conf.generation + 1, err, errlen);
+}
+
+const struct lb_conf *
+sd_base(const struct sd *sd)
+{
+	return sd->staged_n ? &sd->staged : &sd->conf;
+}
+
+int
+sd_stage(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
+{
+	uint64_t gen = sd_base(sd)->generation + 1;
+	int rc;
+
+	sd_forget_lines(next);
+	rc = lb_conf_check(next, "refused", err, errlen);
+	if (rc) {
+		lb_conf_free(next);
+		return rc;
+	}
+	next->generation = gen;
+	if (sd->staged_n)
+		lb_conf_free(&sd->staged);
+	sd->staged = *next;
+	memset(next, 0, sizeof(*next));
+	sd->staged_n++;
+	return 0;
+}
+
+int
+sd_flush(struct sd *sd, char *err, size_t errlen)
+{
+	struct lb_conf next;
+
+	sd->batching = 0;
+	if (!sd->staged_n)
+		return 0;
+	next = sd->staged;
+	memset(&sd->staged, 0, sizeof(sd->staged));
+	sd->staged_n = 0;
+	sd->cnt[SD_CNT_commits]++;
+	return sd_commit_checked(sd, &next, next.generation, err, errlen);
 }
 
 void

@@ -49,7 +49,14 @@ struct sd_client {
 	pid_t pid;
 	uid_t uid;
 	uint64_t opened_ms;
+	size_t req_len;                 /* a staged change: its request, kept for a replay */
+	struct cmd_deferred def;        /* a staged change: what its reply needs */
 };
+
+/* Changes staged in this pass of the loop, in the order they came (group commit). */
+#define SD_PENDING_MAX 32               /* = events per epoll_wait */
+static struct sd_client *sd_pending[SD_PENDING_MAX];
+static unsigned int sd_nb_pending;
 
 static struct sd sd_main;
 static struct sd_client *sd_clients;
@@ -109,6 +116,10 @@ sd_client_reply(struct sd_client *c, char *reply)
 {
 	size_t len, off = 0;
 
+	if (!reply) {           /* out of memory: the client sees the connection close */
+		sd_client_close(c);
+		return;
+	}
 	len = strlen(reply);
 	reply[len++] = '\n';
 	while (off < len) {
@@ -167,21 +178,68 @@ sd_client_io(struct sd *sd, struct sd_io *io, uint32_t events)
 					  "longer than 1 MiB\"}"));
 		return;
 	}
-	sd_client_reply(c, cmd_handle(sd, c->buf, (size_t)(nl - c->buf), c->pid, c->uid));
+	{
+		char *r;
+
+		sd->batching = sd_nb_pending < SD_PENDING_MAX;
+		r = cmd_handle(sd, c->buf, (size_t)(nl - c->buf), c->pid, c->uid, &c->def);
+		if (!r && c->def.staged) {      /* answered by sd_commit_pending */
+			c->req_len = (size_t)(nl - c->buf);
+			sd_pending[sd_nb_pending++] = c;
+			epoll_ctl(sd->epfd, EPOLL_CTL_DEL, c->io.fd, NULL);
+			return;
+		}
+		sd_client_reply(c, r);
+	}
 }
 
+/*
+ * Group commit: the changes staged while serving one pass of ready clients go to the
+ * dataplane in one push and to disk in one write, each client answered with its own
+ * generation. Each change was checked on its own when staged, so only the dataplane or
+ * the disk can refuse the group; then, if there were several, they are replayed one by
+ * one so that each gets its own verdict, as if they had come apart. Reads in the same
+ * pass see the state before the group (none of it was acknowledged yet).
+ */
 static void
-sd_listen_io(struct sd *sd, struct sd_io *io, uint32_t events)
+sd_commit_pending(struct sd *sd)
+{
+	char err[512];
+	unsigned int i, n = sd_nb_pending;
+	int rc;
+
+	sd_nb_pending = 0;
+	rc = sd_flush(sd, err, sizeof(err));
+	if (rc && n > 1)
+		sd->cnt[SD_CNT_commits_replayed]++;
+	for (i = 0; i < n; i++) {
+		struct sd_client *c = sd_pending[i];
+		char *r;
+
+		if (rc == 0 || n == 1) {
+			r = cmd_deferred_reply(sd, &c->def, rc, err);
+		} else {
+			free(c->def.out);
+			c->def.out = NULL;
+			c->def.staged = 0;
+			r = cmd_handle(sd, c->buf, c->req_len, c->pid, c->uid, NULL);
+		}
+		sd_client_reply(c, r);
+	}
+}
+
+/* Takes one connection; returns 0, or -1 when none is waiting. */
+static int
+sd_accept_one(struct sd *sd, struct sd_io *io)
 {
 	struct sd_client *c;
 	struct ucred cr;
 	socklen_t sl = sizeof(cr);
 	int fd;
 
-	(void)events;
 	fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
-		return;
+		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) != 0 || !sd_peer_allowed(sd, &cr)) {
 		static const char msg[] = "{\"ok\":false,\"usage\":false,\"error\":\"permission "
 			"denied: sluicectl needs root or membership of sluiced's group\"}\n";
@@ -196,17 +254,17 @@ sd_listen_io(struct sd *sd, struct sd_io *io, uint32_t events)
 			/* the peer is told if it listens; refused either way */
 		}
 		close(fd);
-		return;
+		return 0;
 	}
 	if (sd_nb_clients >= SD_CLIENTS_MAX) {
 		close(fd);
 		sd->cnt[SD_CNT_cli_bad_request]++;
-		return;
+		return 0;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
-		return;
+		return 0;
 	}
 	c->io.fd = fd;
 	c->io.fn = sd_client_io;
@@ -216,8 +274,25 @@ sd_listen_io(struct sd *sd, struct sd_io *io, uint32_t events)
 	c->next = sd_clients;
 	sd_clients = c;
 	sd_nb_clients++;
-	if (sd_io_add(sd, &c->io, EPOLLIN) != 0)
+	if (sd_io_add(sd, &c->io, EPOLLIN) != 0) {
 		sd_client_close(c);
+		return 0;
+	}
+	/* sluicectl sends its request right after connecting: read it now, so that the
+	 * requests of clients that came together are staged in one pass (group commit). */
+	sd_client_io(sd, &c->io, EPOLLIN);
+	return 0;
+}
+
+static void
+sd_listen_io(struct sd *sd, struct sd_io *io, uint32_t events)
+{
+	int i;
+
+	(void)events;
+	for (i = 0; i < SD_PENDING_MAX; i++)    /* every waiting connection, bounded */
+		if (sd_accept_one(sd, io) != 0)
+			break;
 }
 
 /* Clients that connected and said nothing for SD_CLIENT_MS are dropped. */
@@ -426,7 +501,7 @@ sd_reload(struct sd *sd)
 	char *line = json_dumps(req, JSON_COMPACT), *reply;
 
 	json_decref(req);
-	reply = line ? cmd_handle(sd, line, strlen(line), getpid(), geteuid()) : NULL;
+	reply = line ? cmd_handle(sd, line, strlen(line), getpid(), geteuid(), NULL) : NULL;
 	fprintf(stderr, "sluiced: SIGHUP: %s\n", reply ? reply : "out of memory");
 	free(line);
 	free(reply);
@@ -558,6 +633,9 @@ main(int argc, char **argv)
 			}
 			io->fn(sd, io, evs[i].events);
 		}
+		sd->batching = 0;
+		if (sd_nb_pending)
+			sd_commit_pending(sd);
 		if (sd->reload) {
 			sd->reload = 0;
 			sd_reload(sd);

@@ -59,6 +59,8 @@ struct sd_io {
 	X(changes_applied, "configuration changes applied") \
 	X(changes_refused, "configuration changes refused (invalid, stale, dataplane)") \
 	X(changes_stale, "changes refused because their generation was stale") \
+	X(commits, "group commits: staged changes pushed and persisted at once") \
+	X(commits_replayed, "group commits refused as a whole, their changes retried one by one") \
 	X(persist_errors, "failures to write the state file") \
 	X(dp_pushes, "full models pushed to the dataplane") \
 	X(dp_push_errors, "pushes the dataplane refused or did not answer") \
@@ -110,6 +112,11 @@ struct sd {
 	uint64_t dp_last_apply_us;
 	uint64_t cnt[SD_CNT__MAX];
 	volatile int quit, reload;
+	/* Group commit: while batching (the loop's pass over ready clients), each change is
+	 * checked on its own and staged; sd_flush then pushes and persists them once. */
+	int batching;
+	unsigned int staged_n;          /* changes staged; 0: staged is unused */
+	struct lb_conf staged;          /* the state with every staged change */
 };
 
 /*
@@ -119,6 +126,24 @@ struct sd {
  * state is untouched on refusal.
  */
 int sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen);
+
+/* The state a change builds on: the staged one while changes are staged, else the
+ * desired state. */
+const struct lb_conf *sd_base(const struct sd *sd);
+
+/*
+ * Stages next (a copy of sd_base, changed), moved on success, freed on refusal: checked
+ * as a whole like sd_commit and given the next generation, but neither pushed nor
+ * persisted until sd_flush. Returns 0 or -errno with one line in err.
+ */
+int sd_stage(struct sd *sd, struct lb_conf *next, char *err, size_t errlen);
+
+/*
+ * Commits what is staged in one push and one write (the last staged generation), and
+ * ends staging. Returns 0 (also when nothing was staged) or -errno with one line in
+ * err; on refusal nothing of it is in force and the staged changes are dropped.
+ */
+int sd_flush(struct sd *sd, char *err, size_t errlen);
 
 /* Drops the file lines objects were read with: later messages name them instead. */
 void sd_forget_lines(struct lb_conf *c);

@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!fz_ready)
 		fz_init();
-	reply = cmd_handle(&fz, (const char *)data, size, 1, 0);
+	reply = cmd_handle(&fz, (const char *)data, size, 1, 0, NULL);
 	o = reply ? json_loads(reply, 0, NULL) : NULL;
 	if (!o || !json_is_boolean(json_object_get(o, "ok")) || strchr(reply, '\n'))
 		abort();                /* one JSON object, one line */

@@ -37,7 +37,7 @@ static const char tconf[] =
 static json_t *
 req(const char *line)
 {
-	char *r = cmd_handle(&tsd, line, strlen(line), getpid(), 0);
+	char *r = cmd_handle(&tsd, line, strlen(line), getpid(), 0, NULL);
 	json_t *o = r ? json_loads(r, 0, NULL) : NULL;
 
 	free(r);
@@ -184,11 +184,80 @@ test_reads(void)
 	json_decref(o);
 }
 
+/* Group commit: changes staged while batching are answered only after sd_flush, each with
+ * its own generation; one write holds them all; a refused change among them is refused
+ * alone; a change stale against the staged state is refused; reads see the state before. */
+static void
+test_group_commit(void)
+{
+	struct cmd_deferred d[3];
+	struct lb_conf c;
+	char err[256], line[256], *r;
+	uint64_t g = tsd.conf.generation;
+	json_t *o;
+	int i;
+
+	memset(d, 0, sizeof(d));
+	tsd.batching = 1;
+	for (i = 0; i < 2; i++) {
+		snprintf(line, sizeof(line), "{\"argv\":[\"backend\",\"set\",\"web\","
+			 "\"198.18.1.1%d:80\",\"--weight\",\"%d\"]}", 1 + i, 7 + i);
+		r = cmd_handle(&tsd, line, strlen(line), getpid(), 0, &d[i]);
+		CU_ASSERT_PTR_NULL(r);
+		CU_ASSERT(d[i].staged);
+		CU_ASSERT_EQUAL(d[i].generation, g + 1 + (uint64_t)i);
+		free(r);
+	}
+	/* stale against the staged state (g + 2), though current against the committed one */
+	snprintf(line, sizeof(line), "{\"argv\":[\"backend\",\"set\",\"web\","
+		 "\"198.18.1.11:80\",\"--weight\",\"9\"],\"if_generation\":%llu}",
+		 (unsigned long long)g);
+	r = cmd_handle(&tsd, line, strlen(line), getpid(), 0, &d[2]);
+	CU_ASSERT_PTR_NOT_NULL(r);
+	CU_ASSERT_PTR_NOT_NULL(r ? strstr(r, "stale") : NULL);
+	CU_ASSERT(!d[2].staged);
+	free(r);
+	/* a refused change is refused alone, the staged ones stay */
+	snprintf(line, sizeof(line), "{\"argv\":[\"backend\",\"set\",\"web\","
+		 "\"198.18.1.99:80\",\"--weight\",\"2\"]}");
+	r = cmd_handle(&tsd, line, strlen(line), getpid(), 0, &d[2]);
+	CU_ASSERT_PTR_NOT_NULL(r);
+	CU_ASSERT(!d[2].staged);
+	free(r);
+	o = req("{\"argv\":[\"status\"],\"json\":true}");
+	CU_ASSERT_EQUAL((uint64_t)json_integer_value(json_object_get(o, "generation")), g);
+	json_decref(o);
+	CU_ASSERT_EQUAL(tsd.conf.generation, g);        /* nothing committed yet */
+
+	CU_ASSERT_EQUAL(sd_flush(&tsd, err, sizeof(err)), 0);
+	CU_ASSERT(!tsd.batching);
+	CU_ASSERT_EQUAL(tsd.conf.generation, g + 2);
+	CU_ASSERT_EQUAL(tsd.conf.pools[0].backends[0].weight, 7);
+	CU_ASSERT_EQUAL(tsd.conf.pools[0].backends[1].weight, 8);
+	for (i = 0; i < 2; i++) {
+		r = cmd_deferred_reply(&tsd, &d[i], 0, NULL);
+		o = r ? json_loads(r, 0, NULL) : NULL;
+		CU_ASSERT(json_is_true(json_object_get(o, "ok")));
+		CU_ASSERT_EQUAL((uint64_t)json_integer_value(json_object_get(o, "generation")),
+				g + 1 + (uint64_t)i);
+		json_decref(o);
+		free(r);
+	}
+	CU_ASSERT_EQUAL_FATAL(lb_conf_load(tsd.args.state, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.generation, g + 2);
+	CU_ASSERT_EQUAL(c.pools[0].backends[1].weight, 8);
+	lb_conf_free(&c);
+	/* nothing staged: a flush is a no-op */
+	CU_ASSERT_EQUAL(sd_flush(&tsd, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(tsd.conf.generation, g + 2);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_change_persisted),
 	UNIT_TEST(test_refusals_keep_state),
 	UNIT_TEST(test_if_generation_current),
 	UNIT_TEST(test_reads),
+	UNIT_TEST(test_group_commit),
 	{ NULL, NULL },
 };
 
