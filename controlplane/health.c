@@ -54,6 +54,7 @@ struct health {
 	 * still be in the loop's current batch (its fd is closed, so no later one) */
 	struct health_target **dead;
 	size_t nb_dead;
+	uint64_t rtt_seq;               /* +1 on every RTT measured */
 };
 
 static const char *const health_state_names[] = {
@@ -187,6 +188,7 @@ health_io(struct sd *sd, struct sd_io *io, uint32_t events)
 			return;
 		}
 		t->rtt_us = sd_now_us() - t->started_us;
+		t->h->rtt_seq++;
 		if (t->ck.type == LB_CHECK_TCP) {
 			health_result(sd, t, 1, NULL);
 			return;
@@ -223,6 +225,7 @@ health_io(struct sd *sd, struct sd_io *io, uint32_t events)
 			return;
 		}
 		t->rtt_us = sd_now_us() - t->started_us;
+		t->h->rtt_seq++;
 		t->rbuf[n] = '\0';
 		if (strncmp(t->rbuf, t->ck.expect, strlen(t->ck.expect)) == 0 &&
 		    (size_t)n >= strlen(t->ck.expect)) {
@@ -374,6 +377,7 @@ health_sync(struct sd *sd, struct health *h, const struct lb_conf *c)
 				if (!t)
 					return -ENOMEM;
 				t->io.fd = -1;
+				t->h = h;
 				t->state = HEALTH_UP;
 				snprintf(t->pool, sizeof(t->pool), "%s", pool->name);
 				t->addr = be->addr;
@@ -431,6 +435,35 @@ health_json(const struct health *h, const char *pool)
 			"last_error", t->last_error));
 	}
 	return arr;
+}
+
+uint64_t
+health_rtt_seq(const struct health *h)
+{
+	return h->rtt_seq;
+}
+
+json_t *
+health_rtt_json(const struct health *h)
+{
+	json_t *o = json_object(), *old;
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct health_target *t = h->t[i];
+
+		if (t->state != HEALTH_UP || !t->rtt_us ||
+		    !inet_ntop(t->addr.family, t->addr.addr, a, sizeof(a)))
+			continue;
+		/* The dataplane weighs a backend by its address (as it does handshake RTTs),
+		 * so an address checked in several pools gets its slowest probe: least-latency
+		 * then does not favour a host for a fast service of its when another is slow. */
+		old = json_object_get(o, a);
+		if (!old || (uint64_t)json_integer_value(old) < t->rtt_us)
+			json_object_set_new(o, a, json_integer((json_int_t)t->rtt_us));
+	}
+	return o;
 }
 
 void

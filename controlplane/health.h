@@ -54,6 +54,13 @@ json_t *health_json(const struct health *h, const char *pool);
 
 const char *health_state_name(enum health_state s);
 
+/* Changes whenever a probe measured a round trip. */
+uint64_t health_rtt_seq(const struct health *h);
+
+/* {"ADDRESS": rtt_us} for every backend that is up with a measured round trip (an
+ * address checked in several pools: its largest), for the dataplane's least-latency. */
+json_t *health_rtt_json(const struct health *h);
+
 /* For the metrics: calls fn for every target. */
 typedef void (*health_each_fn)(void *arg, const char *pool, const struct lb_addr *a,
 			       enum health_state st, uint64_t rtt_us, uint64_t checks,

@@ -282,6 +282,29 @@ sd_flush(struct sd *sd, char *err, size_t errlen)
 	return sd_commit_checked(sd, &next, next.generation, err, errlen);
 }
 
+/* The health probes' round trips to the dataplane when they changed (at most once a
+ * sync tick), where least-latency weighs backends it has no handshake RTT for. */
+static void
+sd_push_rtt(struct sd *sd)
+{
+	uint64_t seq = health_rtt_seq(sd->health);
+	json_t *req, *rep;
+	char err[256];
+
+	if (!sd->dp_up || seq == sd->dp_rtt_seq)
+		return;
+	req = json_pack("{s:s, s:o}", "cmd", "rtt", "backends", health_rtt_json(sd->health));
+	rep = dpc_call(sd->args.dp_sock, req, 1000, err, sizeof(err));
+	json_decref(req);
+	if (rep && json_is_true(json_object_get(rep, "ok"))) {
+		sd->dp_rtt_seq = seq;
+		sd->cnt[SD_CNT_dp_rtt_pushes]++;
+	} else {
+		sd->cnt[SD_CNT_dp_push_errors]++;
+	}
+	json_decref(rep);
+}
+
 void
 sd_sync(struct sd *sd)
 {
@@ -311,12 +334,15 @@ sd_sync(struct sd *sd)
 			sd->dp_boot_id ? "restarted" : "found", (unsigned long long)boot,
 			(unsigned long long)gen);
 		sd->dp_boot_id = boot;
+		sd->dp_rtt_seq = 0;     /* a new dataplane has none */
 	}
 	sd->dp_up = 1;
 	sd->dp_generation = gen;
 	sd->dp_health_seq = hs;
-	if (gen == sd->conf.generation && hs == sd->health_seq)
+	if (gen == sd->conf.generation && hs == sd->health_seq) {
+		sd_push_rtt(sd);
 		return;
+	}
 	if (gen > sd->conf.generation) {
 		/* it ran a change this daemon's last life pushed but did not persist (a crash
 		 * in between): numbers must not repeat, so ours jump past it */
@@ -326,10 +352,12 @@ sd_sync(struct sd *sd)
 			fprintf(stderr, "sluiced: %s\n", err);
 		}
 	}
-	if (sd_push(sd, err, sizeof(err)) == 0)
+	if (sd_push(sd, err, sizeof(err)) == 0) {
 		fprintf(stderr, "sluiced: dataplane now runs generation %llu\n",
 			(unsigned long long)sd->conf.generation);
-	else
+		sd_push_rtt(sd);
+	} else {
 		fprintf(stderr, "sluiced: push: %s\n", err);
+	}
 }
 

@@ -66,6 +66,7 @@ struct sd_io {
 	X(dp_push_errors, "pushes the dataplane refused or did not answer") \
 	X(dp_unreachable, "sync ticks that found no dataplane") \
 	X(dp_restarts_seen, "dataplane restarts seen (new boot id)") \
+	X(dp_rtt_pushes, "health-probe RTTs pushed to the dataplane (least-latency)") \
 	X(health_transitions, "backend health changes (up or down)") \
 	X(filter_changes, "XDP filter changes made") \
 	X(filter_refused, "XDP filter changes refused") \
@@ -110,6 +111,7 @@ struct sd {
 	int dp_up;
 	uint64_t dp_boot_id, dp_generation, dp_health_seq;
 	uint64_t dp_last_apply_us;
+	uint64_t dp_rtt_seq;            /* health_rtt_seq at the last RTT push; 0: none */
 	uint64_t cnt[SD_CNT__MAX];
 	volatile int quit, reload;
 	/* Group commit: while batching (the loop's pass over ready clients), each change is

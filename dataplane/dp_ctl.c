@@ -229,6 +229,86 @@ dp_ctl_apply(struct dp *dp, json_t *req, char **errs)
 			 "apply_us", (json_int_t)(dt * 1000000 / rte_get_timer_hz()));
 }
 
+#define DP_RTT_MAX_US 60000000     /* a probe RTT above a minute is not one */
+
+/* An address from its text: 0 and the family's bytes in a16, or -1. */
+static int
+dp_ctl_addr(const char *text, int *v6, uint8_t *a16)
+{
+	if (inet_pton(AF_INET, text, a16) == 1) {
+		*v6 = 0;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, a16) == 1) {
+		*v6 = 1;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * sluiced's health-probe RTTs: {"cmd":"rtt","backends":{"ADDR":US,...}}, every backend
+ * it has a measure for; the others go back to none. Checked whole before anything is
+ * written. Workers read them for least-latency (lb_latency_cost). Addresses this
+ * dataplane does not balance to are counted, not added.
+ */
+static json_t *
+dp_ctl_rtt(struct dp *dp, json_t *req, char **errs)
+{
+	json_t *b = json_object_get(req, "backends"), *v;
+	static uint32_t next[NEIGH_MAX];
+	unsigned int set = 0, unknown = 0;
+	const char *k;
+	uint8_t a[16];
+	uint32_t i, n;
+	int v6;
+
+	if (!json_is_object(b)) {
+		*errs = dp_ctl_error("rtt: want {\"backends\": {\"ADDRESS\": MICROSECONDS, ...}}");
+		return NULL;
+	}
+	memset(next, 0, sizeof(next));
+	json_object_foreach(b, k, v) {
+		if (dp_ctl_addr(k, &v6, a) != 0 || !json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > DP_RTT_MAX_US) {
+			*errs = dp_ctl_error("rtt: '%.64s': want an IP address and 0 to %d "
+					     "microseconds", k, DP_RTT_MAX_US);
+			return NULL;
+		}
+		n = neigh_find(dp->neigh, v6, a);
+		if (n == NEIGH_NONE) {
+			unknown++;
+			continue;
+		}
+		next[n] = (uint32_t)json_integer_value(v);
+		set++;
+	}
+	for (i = 0; i < NEIGH_MAX; i++)
+		__atomic_store_n(&dp->probe_rtt_us[i], next[i], __ATOMIC_RELAXED);
+	dp->rtt_updates++;
+	return json_pack("{s:b, s:i, s:i}", "ok", 1, "set", set, "unknown", unknown);
+}
+
+/* The probe RTTs in force, by backend address (the stats' "probe_rtt_us"). */
+static json_t *
+dp_ctl_rtt_json(const struct dp *dp)
+{
+	json_t *o = json_object();
+	char text[INET6_ADDRSTRLEN];
+	uint32_t i, us;
+
+	for (i = 0; dp->neigh && i < __atomic_load_n(&dp->neigh->n, __ATOMIC_ACQUIRE); i++) {
+		const struct neigh_entry *e = &dp->neigh->e[i];
+
+		us = __atomic_load_n(&dp->probe_rtt_us[i], __ATOMIC_RELAXED);
+		if (!us || !inet_ntop(e->v6 ? AF_INET6 : AF_INET, e->v6 ? (const void *)e->addr6 :
+				      (const void *)&e->addr, text, sizeof(text)))
+			continue;
+		json_object_set_new(o, text, json_integer(us));
+	}
+	return o;
+}
+
 /* Re-reads the services file; a refused file leaves the running tables. */
 static json_t *
 dp_ctl_reload(struct dp *dp, char **errs)
@@ -260,6 +340,7 @@ dp_ctl_stats(struct dp *dp)
 	if (dp->flowlog)
 		flowlog_stats_json(dp->flowlog, counters);
 	json_object_set_new(o, "counters", counters);
+	json_object_set_new(o, "probe_rtt_us", dp_ctl_rtt_json(dp));
 	for (w = 0; w < dp->nb_workers; w++) {
 		json_t *wo = json_object();
 
@@ -277,11 +358,12 @@ dp_ctl_stats(struct dp *dp)
 	if (dp->sf)
 		json_object_set_new(o, "src_filter", dp_ctl_src_filter_json(dp->sf));
 	if (dp->lb)
-		json_object_set_new(o, "lb", json_pack("{s:I, s:I, s:I, s:I}",
+		json_object_set_new(o, "lb", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 			"tables_version", (json_int_t)dp->lb->version,
 			"generation", (json_int_t)dp->generation,
 			"applies", (json_int_t)dp->applies,
-			"applies_refused", (json_int_t)dp->applies_refused));
+			"applies_refused", (json_int_t)dp->applies_refused,
+			"rtt_updates", (json_int_t)dp->rtt_updates));
 	json_object_set_new(o, "ctl_errors", json_integer((json_int_t)dp_ctl_errors));
 	return o;
 }
@@ -332,6 +414,8 @@ dp_ctl_handle(struct dp *dp, const char *line)
 		reply = dp_ctl_reload(dp, &s);
 	else if (strcmp(cmd, "apply") == 0)
 		reply = dp_ctl_apply(dp, req, &s);
+	else if (strcmp(cmd, "rtt") == 0)
+		reply = dp_ctl_rtt(dp, req, &s);
 	else {
 		char safe[64];
 		size_t i;
@@ -341,7 +425,7 @@ dp_ctl_handle(struct dp *dp, const char *line)
 		for (i = 0; safe[i]; i++)
 			if (safe[i] < 0x20 || safe[i] > 0x7e)
 				safe[i] = '?';
-		s = dp_ctl_error("unknown cmd '%s' (ping, status, stats, reload, apply)", safe);
+		s = dp_ctl_error("unknown cmd '%s' (ping, status, stats, reload, apply, rtt)", safe);
 	}
 	if (reply) {
 		s = json_dumps(reply, JSON_COMPACT);

@@ -175,6 +175,19 @@ lb_pick_least_conn(const struct dp *dp, const struct lb_pool *p, unsigned int wi
 	return best;
 }
 
+/* A backend's latency for least-latency, ns: the peak-EWMA of the handshakes this worker
+ * saw, else sluiced's health-probe RTT (a UDP service has no handshake to observe), else
+ * 0 — unmeasured, so tried first (Finagle's rule). */
+static inline uint64_t
+lb_latency_cost(const struct dp *dp, const struct lb_worker *lw, uint32_t n)
+{
+	uint64_t c = lw->lat[n].cost_ns;
+
+	if (c)
+		return c;
+	return (uint64_t)__atomic_load_n(&dp->probe_rtt_us[n], __ATOMIC_RELAXED) * 1000;
+}
+
 /* Power of two choices: the better of two random ready backends, by connections
  * (random-p2c) or by peak-EWMA latency x (connections + 1) (least-latency). */
 static inline int
@@ -188,8 +201,8 @@ lb_pick_p2c(const struct dp *dp, const struct lb_pool *p, struct lb_worker *lw, 
 	if (latency) {
 		const struct lb_backend *x = &p->b[a], *y = &p->b[b];
 
-		la = lw->lat[x->neigh].cost_ns * (lb_conns(dp, x->neigh) + 1);
-		lb_ = lw->lat[y->neigh].cost_ns * (lb_conns(dp, y->neigh) + 1);
+		la = lb_latency_cost(dp, lw, x->neigh) * (lb_conns(dp, x->neigh) + 1);
+		lb_ = lb_latency_cost(dp, lw, y->neigh) * (lb_conns(dp, y->neigh) + 1);
 	} else {
 		la = lb_conn_load(dp, &p->b[a]);
 		lb_ = lb_conn_load(dp, &p->b[b]);

@@ -35,6 +35,20 @@ neigh_add(struct neigh_table *t, uint32_t addr_be)
 }
 
 uint32_t
+neigh_find(const struct neigh_table *t, int v6, const uint8_t *addr)
+{
+	uint32_t i, a4 = 0;
+
+	if (!v6)
+		memcpy(&a4, addr, 4);
+	for (i = 0; i < t->n; i++)
+		if (t->e[i].v6 == !!v6 &&
+		    (v6 ? memcmp(t->e[i].addr6, addr, 16) == 0 : t->e[i].addr == a4))
+			return i;
+	return NEIGH_NONE;
+}
+
+uint32_t
 neigh_add6(struct neigh_table *t, const uint8_t *addr)
 {
 	uint32_t i;

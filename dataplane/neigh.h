@@ -57,6 +57,10 @@ uint32_t neigh_add(struct neigh_table *t, uint32_t addr_be);
 /* The same for an IPv6 address (resolved by neighbour discovery, RFC 4861). */
 uint32_t neigh_add6(struct neigh_table *t, const uint8_t *addr);
 
+/* The entry for an address (4 bytes, or 16 if v6) without adding it; NEIGH_NONE if it
+ * has none. Context: control thread. */
+uint32_t neigh_find(const struct neigh_table *t, int v6, const uint8_t *addr);
+
 /* The neighbour's MAC and port; 0 if unresolved. */
 static inline int
 neigh_get(const struct neigh_table *t, uint32_t idx, struct rte_ether_addr *mac,

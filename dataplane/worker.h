@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "local.h"
+#include "neigh.h"
 #include "port.h"
 #include "sl_reasons.h"
 
@@ -79,6 +80,11 @@ struct dp {
 	uint64_t applies, applies_refused;
 	int xdp_local_stale;            /* the XDP address maps missed a removal: sync again */
 	struct flowlog *flowlog;        /* NULL unless --flow-log (flowlog_attach): stats */
+	/* sluiced's health-probe RTT per backend (neighbour index), µs, 0: none: what
+	 * least-latency weighs a backend by before this worker saw its handshakes (UDP
+	 * services never do). Written by the control thread ({"cmd":"rtt"}), relaxed. */
+	uint32_t probe_rtt_us[NEIGH_MAX];
+	uint64_t rtt_updates;           /* {"cmd":"rtt"} taken */
 	int (*reload)(struct dp *dp, char *err, size_t errlen);  /* re-read --config */
 	struct rte_mempool *pool;       /* for frames the dataplane sends on its own (ARP) */
 	struct rte_mempool *pool_indirect;      /* fragments' references to a datagram */

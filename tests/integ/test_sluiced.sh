@@ -14,7 +14,7 @@
 # Bounded: every command under a timeout; lab down (by PID) on exit.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-require_root 55
+require_root 57
 
 LAB=$LIB_ROOT/deploy/lab.sh
 SD=$SLUICE_BUILD/controlplane/sluiced
@@ -198,6 +198,45 @@ for _ in $(seq 1 60); do
 	sleep 0.1
 done
 check "be3 up again after nginx restarts" bash -c "$C --json backend list web | jq -e '.backends[] | select(.backend == \"198.18.1.13:80\" and .health == \"up\")'"
+
+# Health-probe RTTs feed least-latency where there is no handshake (UDP): a name
+# service on port 5353 of every backend, be3's answering 200 ms late. sluiced's UDP
+# checks measure it, push the RTTs to the dataplane, and new UDP flows avoid be3.
+printf '#!/bin/sh\nsleep 0.2\nprintf "be3 "\nexec cat\n' >"$TMP/slow.sh"
+chmod +x "$TMP/slow.sh"
+UDP_PIDS=()
+for n in 1 2 3; do
+	script=/run/sluice/lab/be$n/udp-name.sh
+	((n == 3)) && script=$TMP/slow.sh
+	ip netns exec sl-be$n setsid socat UDP4-RECVFROM:5353,fork,reuseaddr EXEC:"$script" \
+		>/dev/null 2>&1 &
+	UDP_PIDS+=($!)
+done
+$C pool add lat --check udp --check-port 5353 --check-send q --check-expect be --inter-ms 500 \
+	--timeout-ms 400 >/dev/null
+for n in 1 2 3; do $C backend add lat 198.18.1.1$n:5353 >/dev/null; done
+$C vip add 198.18.0.100:5353/udp --pool lat --policy least-latency >/dev/null
+rtts=
+for _ in $(seq 1 40); do
+	rtts=$(dp_query /run/sluice/dataplane.sock '{"cmd":"stats"}' | jq -c '.probe_rtt_us')
+	jq -e '(."198.18.1.13" // 0) >= 150000 and (."198.18.1.11" // 0) > 0 and (."198.18.1.12" // 0) > 0' \
+		<<<"$rtts" >/dev/null && break
+	sleep 0.25
+done
+check "the probes' RTTs reach the dataplane, be3's 200 ms longer ($rtts)" \
+	jq -e '."198.18.1.13" >= 150000 and ."198.18.1.11" < ."198.18.1.13" / 2 and ."198.18.1.12" < ."198.18.1.13" / 2' <<<"$rtts"
+answers=$(for p in $(seq 50401 50440); do
+	echo q | $CL timeout 2 socat -T 1 - UDP4:198.18.0.100:5353,sourceport=$p 2>/dev/null | awk '{ print $1 }'
+done | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+be3=$(grep -o 'be3:[0-9]*' <<<"$answers" | cut -d: -f2)
+total=$(grep -o 'be[123]:[0-9]*' <<<"$answers" | cut -d: -f2 | awk '{ n += $1 } END { print n + 0 }')
+# p2c: be3 wins only when both draws are be3 (1 in 9, about 4 of 40); its cost stays
+# above the others' RTT x (their flows + 1) for this many flows.
+check "least-latency over UDP: 40 queries answered, be3 (slow probe) picked only when both draws were it ($answers)" \
+	test "${total:-0}" -ge 38 -a "${be3:-0}" -le 12
+$C vip del 198.18.0.100:5353/udp >/dev/null
+$C pool del lat >/dev/null
+kill "${UDP_PIDS[@]}" 2>/dev/null
 
 # the XDP filter through sluicectl
 check "block add with a TTL" $C block add 198.18.0.66/32 --ttl 60

@@ -260,6 +260,25 @@ test_p2c_prefers_less_loaded(void)
 	tlb_w[0].lbw->lat[lb->pools[0].b[2].neigh].cost_ns = 0;
 	tlb_w[0].lbw->lat[lb->pools[0].b[0].neigh].cost_ns = 0;
 	tlb_w[0].lbw->lat[lb->pools[0].b[1].neigh].cost_ns = 0;
+
+	/* No handshake seen (a UDP service): sluiced's probe RTTs decide. be3 slow. */
+	tlb_dp.probe_rtt_us[lb->pools[0].b[0].neigh] = 300;
+	tlb_dp.probe_rtt_us[lb->pools[0].b[1].neigh] = 300;
+	tlb_dp.probe_rtt_us[lb->pools[0].b[2].neigh] = 50000;
+	for (i = 0, busy = 0; i < 900; i++)
+		busy += tlb_pick(lb, 0, &m, 0) == 2;
+	CU_ASSERT(busy < 180);
+	/* A handshake RTT, where there is one, outranks the probe: be3 measured fast. */
+	tlb_w[0].lbw->lat[lb->pools[0].b[2].neigh].cost_ns = 1000;
+	tlb_w[0].lbw->lat[lb->pools[0].b[0].neigh].cost_ns = 1000 * 1000;
+	tlb_w[0].lbw->lat[lb->pools[0].b[1].neigh].cost_ns = 1000 * 1000;
+	for (i = 0, busy = 0; i < 900; i++)
+		busy += tlb_pick(lb, 0, &m, 0) == 2;
+	CU_ASSERT(busy > 400);  /* be3 wins whenever drawn: 5 in 9, about 500 */
+	memset(tlb_dp.probe_rtt_us, 0, sizeof(tlb_dp.probe_rtt_us));
+	tlb_w[0].lbw->lat[lb->pools[0].b[2].neigh].cost_ns = 0;
+	tlb_w[0].lbw->lat[lb->pools[0].b[0].neigh].cost_ns = 0;
+	tlb_w[0].lbw->lat[lb->pools[0].b[1].neigh].cost_ns = 0;
 	lb_free(lb);
 }
 
