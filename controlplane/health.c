@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "health.h"
+#include "sd_log.h"
 #include "sluiced.h"
 
 enum health_phase {
@@ -143,15 +144,19 @@ health_result(struct sd *sd, struct health_target *t, int ok, const char *why)
 	if (t->state == was)
 		return;
 	lb_addr_format(&t->addr, a, sizeof(a));
-	fprintf(stderr, "sluiced: health: pool %s backend %s is %s%s%s\n", t->pool, a,
-		health_state_name(t->state), ok ? "" : ": ", ok ? "" : why);
+	sd_log(ok ? SD_LOG_INFO : SD_LOG_WARNING, "health",
+	       json_pack("{s:s, s:s, s:s, s:s}", "pool", t->pool, "backend", a, "state",
+			 health_state_name(t->state), "reason", ok ? "" : why),
+	       "health: pool %s backend %s is %s%s%s", t->pool, a, health_state_name(t->state),
+	       ok ? "" : ": ", ok ? "" : why);
 	sd->health_seq++;
 	sd->cnt[SD_CNT_health_transitions]++;
 	{
 		char err[512];
 
 		if (sd_push(sd, err, sizeof(err)) != 0 && sd->dp_up)
-			fprintf(stderr, "sluiced: health: push: %s\n", err);
+			sd_log(SD_LOG_ERR, "push_failed", json_pack("{s:s}", "error", err),
+			       "health: push: %s", err);
 	}
 }
 

@@ -27,6 +27,7 @@
 #include "dp_client.h"
 #include "health.h"
 #include "lb_conf.h"
+#include "sd_log.h"
 #include "sluiced.h"
 #include "store.h"
 
@@ -316,8 +317,9 @@ sd_sync(struct sd *sd)
 	json_decref(req);
 	if (!st || !json_is_true(json_object_get(st, "ok"))) {
 		if (sd->dp_up)
-			fprintf(stderr, "sluiced: the dataplane stopped answering: %s\n",
-				st ? "refused status" : err);
+			sd_log(SD_LOG_WARNING, "dataplane_lost",
+			       json_pack("{s:s}", "error", st ? "refused status" : err),
+			       "the dataplane stopped answering: %s", st ? "refused status" : err);
 		sd->dp_up = 0;
 		sd->cnt[SD_CNT_dp_unreachable]++;
 		json_decref(st);
@@ -330,9 +332,12 @@ sd_sync(struct sd *sd)
 	if (boot != sd->dp_boot_id) {
 		if (sd->dp_boot_id)
 			sd->cnt[SD_CNT_dp_restarts_seen]++;
-		fprintf(stderr, "sluiced: dataplane %s (boot id %llu, generation %llu)\n",
-			sd->dp_boot_id ? "restarted" : "found", (unsigned long long)boot,
-			(unsigned long long)gen);
+		sd_log(SD_LOG_INFO, sd->dp_boot_id ? "dataplane_restarted" : "dataplane_found",
+		       json_pack("{s:I, s:I}", "boot_id", (json_int_t)boot, "generation",
+				 (json_int_t)gen),
+		       "dataplane %s (boot id %llu, generation %llu)",
+		       sd->dp_boot_id ? "restarted" : "found", (unsigned long long)boot,
+		       (unsigned long long)gen);
 		sd->dp_boot_id = boot;
 		sd->dp_rtt_seq = 0;     /* a new dataplane has none */
 	}
@@ -349,15 +354,17 @@ sd_sync(struct sd *sd)
 		sd->conf.generation = gen + 1;
 		if (store_save(sd->args.state, &sd->conf, err, sizeof(err)) != 0) {
 			sd->cnt[SD_CNT_persist_errors]++;
-			fprintf(stderr, "sluiced: %s\n", err);
+			sd_log(SD_LOG_ERR, "persist_failed", json_pack("{s:s}", "error", err), "%s",
+			       err);
 		}
 	}
 	if (sd_push(sd, err, sizeof(err)) == 0) {
-		fprintf(stderr, "sluiced: dataplane now runs generation %llu\n",
-			(unsigned long long)sd->conf.generation);
+		sd_log(SD_LOG_INFO, "dataplane_synced",
+		       json_pack("{s:I}", "generation", (json_int_t)sd->conf.generation),
+		       "dataplane now runs generation %llu", (unsigned long long)sd->conf.generation);
 		sd_push_rtt(sd);
 	} else {
-		fprintf(stderr, "sluiced: push: %s\n", err);
+		sd_log(SD_LOG_ERR, "push_failed", json_pack("{s:s}", "error", err), "push: %s", err);
 	}
 }
 

@@ -33,6 +33,7 @@
 #include "lb_conf.h"
 #include "metrics.h"
 #include "sluice_config.h"
+#include "sd_log.h"
 #include "sluiced.h"
 #include "store.h"
 
@@ -248,8 +249,11 @@ sd_accept_one(struct sd *sd, struct sd_io *io)
 		snprintf(who, sizeof(who), "(refused peer uid %d)", (int)cr.uid);
 		sd->cnt[SD_CNT_cli_refused_peer]++;
 		sd_audit(sd, cr.pid, cr.uid, who, 0, "permission denied");
-		fprintf(stderr, "sluiced: refused a CLI peer: pid %d uid %d gid %d\n", (int)cr.pid,
-			(int)cr.uid, (int)cr.gid);
+		sd_log(SD_LOG_WARNING, "peer_refused",
+		       json_pack("{s:i, s:i, s:i}", "pid", (int)cr.pid, "uid", (int)cr.uid, "gid",
+				 (int)cr.gid),
+		       "refused a CLI peer: pid %d uid %d gid %d", (int)cr.pid, (int)cr.uid,
+		       (int)cr.gid);
 		if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			/* the peer is told if it listens; refused either way */
 		}
@@ -355,7 +359,9 @@ sd_listen(struct sd *sd, struct sd_io *io, char *err, size_t errlen)
 	}
 	if (chmod(sd->args.sock, 0660) != 0 ||
 	    (sd->have_group && chown(sd->args.sock, (uid_t)-1, sd->group) != 0))
-		fprintf(stderr, "sluiced: %s: mode/group: %s\n", sd->args.sock, strerror(errno));
+		sd_log(SD_LOG_WARNING, "socket_mode", json_pack("{s:s, s:s}", "socket", sd->args.sock,
+		       "error", strerror(errno)), "%s: mode/group: %s", sd->args.sock,
+		       strerror(errno));
 	io->fd = fd;
 	io->fn = sd_listen_io;
 	return sd_io_add(sd, io, EPOLLIN);
@@ -381,7 +387,8 @@ sd_notify_ready(void)
 	if (fd < 0)
 		return;
 	if (sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&sa, len) < 0)
-		fprintf(stderr, "sluiced: sd_notify: %s\n", strerror(errno));
+		sd_log(SD_LOG_WARNING, "notify_failed", json_pack("{s:s}", "error", strerror(errno)),
+		       "sd_notify: %s", strerror(errno));
 	close(fd);
 }
 
@@ -407,6 +414,8 @@ sd_usage(FILE *f)
 "  --metrics ADDR:PORT  Prometheus metrics (default %s; 'off' for none)\n"
 "  --bpffs DIR        where the XDP filter's maps are pinned (default /sys/fs/bpf)\n"
 "  --no-filter        do not manage the XDP filter's maps\n"
+"  --log-format text|json  log lines on stderr as text (default) or one JSON object\n"
+"                     each: time, level, event, msg and the event's fields\n"
 "  --help, --version\n"
 "\n"
 "Signals: SIGHUP re-reads --config (refused if invalid; the running state stays),\n"
@@ -424,6 +433,7 @@ sd_parse_args(struct sd_args *a, int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' }, { "audit-log", required_argument, NULL, 'a' },
 		{ "metrics", required_argument, NULL, 'm' }, { "bpffs", required_argument, NULL, 'b' },
 		{ "no-filter", no_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+		{ "log-format", required_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
 	struct { char *dst; size_t len; } dst[128] = { { 0 } };
@@ -455,6 +465,15 @@ sd_parse_args(struct sd_args *a, int argc, char **argv)
 		}
 		if (o == 'n') {
 			a->no_filter = 1;
+			continue;
+		}
+		if (o == 'L') {
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+				fprintf(stderr, "sluiced: --log-format '%.32s': want text or json\n",
+					optarg);
+				return -EINVAL;
+			}
+			sd_log_set_json(strcmp(optarg, "json") == 0);
 			continue;
 		}
 		if (o < 0 || o >= 128 || !dst[o].dst) {
@@ -489,7 +508,7 @@ sd_filter_try_open(struct sd *sd)
 	if (bpf_ctl_open(&sd->ctl, sd->args.bpffs[0] ? sd->args.bpffs : NULL, err,
 			 sizeof(err)) == 0) {
 		sd->ctl_open = 1;
-		fprintf(stderr, "sluiced: XDP filter maps open\n");
+		sd_log(SD_LOG_INFO, "filter_open", NULL, "XDP filter maps open");
 	}
 }
 
@@ -502,7 +521,8 @@ sd_reload(struct sd *sd)
 
 	json_decref(req);
 	reply = line ? cmd_handle(sd, line, strlen(line), getpid(), geteuid(), NULL) : NULL;
-	fprintf(stderr, "sluiced: SIGHUP: %s\n", reply ? reply : "out of memory");
+	sd_log(SD_LOG_INFO, "reload", json_pack("{s:s}", "reply", reply ? reply : ""),
+	       "SIGHUP: %s", reply ? reply : "out of memory");
 	free(line);
 	free(reply);
 }
@@ -531,14 +551,15 @@ main(int argc, char **argv)
 			sd->group = g->gr_gid;
 			sd->have_group = 1;
 		} else if (strcmp(sd->args.group, SD_GROUP_DEFAULT) != 0) {
-			fprintf(stderr, "sluiced: --group %s: no such group\n", sd->args.group);
+			sd_log(SD_LOG_ERR, "start_failed", NULL, "--group %s: no such group",
+			       sd->args.group);
 			return 1;
 		}
 	}
 	sd_mkdir_parent(sd->args.state, 0755);
 	rc = store_load(sd->args.state, sd->args.config, &sd->conf, &from, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "sluiced: %s\n", err);
+		sd_log(SD_LOG_ERR, "start_failed", NULL, "%s", err);
 		return 1;
 	}
 	sd_forget_lines(&sd->conf);
@@ -546,28 +567,35 @@ main(int argc, char **argv)
 		/* the state file starts as the config's (generation 1) */
 		sd->conf.generation = sd->conf.generation ? sd->conf.generation : 1;
 		if (store_save(sd->args.state, &sd->conf, err, sizeof(err)) != 0) {
-			fprintf(stderr, "sluiced: %s\n", err);
+			sd_log(SD_LOG_ERR, "start_failed", NULL, "%s", err);
 			return 1;
 		}
 	}
-	fprintf(stderr, "sluiced: desired state from %s (%s): generation %llu, %u services, "
-		"%u pools\n", from, strcmp(from, "state") == 0 ? sd->args.state : sd->args.config,
-		(unsigned long long)sd->conf.generation, sd->conf.nb_services, sd->conf.nb_pools);
+	sd_log(SD_LOG_INFO, "state_loaded",
+	       json_pack("{s:s, s:s, s:I, s:i, s:i}", "from", from, "path",
+			 strcmp(from, "state") == 0 ? sd->args.state : sd->args.config,
+			 "generation", (json_int_t)sd->conf.generation,
+			 "services", (int)sd->conf.nb_services, "pools", (int)sd->conf.nb_pools),
+	       "desired state from %s (%s): generation %llu, %u services, %u pools", from,
+	       strcmp(from, "state") == 0 ? sd->args.state : sd->args.config,
+	       (unsigned long long)sd->conf.generation, sd->conf.nb_services, sd->conf.nb_pools);
 	if (sd->args.audit[0]) {
 		sd_mkdir_parent(sd->args.audit, 0755);
 		sd->audit = fopen(sd->args.audit, "ae");
 		if (!sd->audit)
-			fprintf(stderr, "sluiced: audit log %s: %s (changes are not audited)\n",
-				sd->args.audit, strerror(errno));
+			sd_log(SD_LOG_ERR, "audit_failed", json_pack("{s:s, s:s}", "path",
+			       sd->args.audit, "error", strerror(errno)),
+			       "audit log %s: %s (changes are not audited)", sd->args.audit,
+			       strerror(errno));
 	}
 	sd->epfd = epoll_create1(EPOLL_CLOEXEC);
 	sd->health = health_create();
 	if (sd->epfd < 0 || !sd->health || health_sync(sd, sd->health, &sd->conf) != 0) {
-		fprintf(stderr, "sluiced: out of memory\n");
+		sd_log(SD_LOG_ERR, "start_failed", NULL, "out of memory");
 		return 1;
 	}
 	if (sd_listen(sd, &listen_io, err, sizeof(err)) != 0) {
-		fprintf(stderr, "sluiced: %s\n", err);
+		sd_log(SD_LOG_ERR, "start_failed", NULL, "%s", err);
 		return 1;
 	}
 	sigemptyset(&mask);
@@ -578,21 +606,23 @@ main(int argc, char **argv)
 	sig_io.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_io.fn = NULL;
 	if (sig_io.fd < 0 || sd_io_add(sd, &sig_io, EPOLLIN) != 0) {
-		fprintf(stderr, "sluiced: signalfd: %s\n", strerror(errno));
+		sd_log(SD_LOG_ERR, "start_failed", NULL, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	if (strcmp(sd->args.metrics, "off") != 0) {
 		sd->metrics = metrics_start(sd, sd->args.metrics, err, sizeof(err));
 		if (!sd->metrics) {
-			fprintf(stderr, "sluiced: metrics: %s\n", err);
+			sd_log(SD_LOG_ERR, "start_failed", NULL, "metrics: %s", err);
 			return 1;
 		}
 	}
 	sd_filter_try_open(sd);
 	sd_sync(sd);
-	fprintf(stderr, "sluiced: ready; CLI socket %s, dataplane %s (%s), metrics %s\n",
-		sd->args.sock, sd->args.dp_sock, sd->dp_up ? "up" : "not answering",
-		sd->args.metrics);
+	sd_log(SD_LOG_INFO, "ready",
+	       json_pack("{s:s, s:s, s:b, s:s}", "socket", sd->args.sock, "dataplane",
+			 sd->args.dp_sock, "dataplane_up", sd->dp_up, "metrics", sd->args.metrics),
+	       "ready; CLI socket %s, dataplane %s (%s), metrics %s", sd->args.sock,
+	       sd->args.dp_sock, sd->dp_up ? "up" : "not answering", sd->args.metrics);
 	sd_notify_ready();
 
 	while (!sd->quit) {
@@ -641,8 +671,9 @@ main(int argc, char **argv)
 			sd_reload(sd);
 		}
 	}
-	fprintf(stderr, "sluiced: stopping (generation %llu on disk)\n",
-		(unsigned long long)sd->conf.generation);
+	sd_log(SD_LOG_INFO, "stopping",
+	       json_pack("{s:I}", "generation", (json_int_t)sd->conf.generation),
+	       "stopping (generation %llu on disk)", (unsigned long long)sd->conf.generation);
 	while (sd_clients)
 		sd_client_close(sd_clients);
 	metrics_stop(sd->metrics);

@@ -14,7 +14,7 @@
 # Bounded: every command under a timeout; lab down (by PID) on exit.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-require_root 57
+require_root 58
 
 LAB=$LIB_ROOT/deploy/lab.sh
 SD=$SLUICE_BUILD/controlplane/sluiced
@@ -27,10 +27,14 @@ trap '[[ -n $SOLO_PID ]] && kill -KILL $SOLO_PID 2>/dev/null; "$LAB" down >/dev/
 
 # --- a sluiced of its own: crash before rename, bad requests -------------------------
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$TMP/conf.yaml"
+# In a network namespace of its own with only loopback (unshare -n, gone with it): its
+# health checks of the lab's addresses must not leave this machine's namespaces. Its log
+# in JSON (--log-format json).
 solo() {
-	"$SD" --config "$TMP/conf.yaml" --state "$TMP/state.yaml" --socket "$TMP/s.sock" \
+	unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
+		"$SD" --config "$TMP/conf.yaml" --state "$TMP/state.yaml" --socket "$TMP/s.sock" \
 		--dataplane "$TMP/none.sock" --audit-log "$TMP/audit.log" --metrics off \
-		--no-filter >>"$TMP/solo.log" 2>&1 &
+		--no-filter --log-format json >>"$TMP/solo.log" 2>&1 &
 	SOLO_PID=$!
 	for _ in $(seq 1 50); do [[ -S $TMP/s.sock ]] && break; sleep 0.1; done
 }
@@ -58,6 +62,10 @@ except OSError:
 print(s.recv(4096).decode())' "$TMP/s.sock")
 check "an oversized request is refused ($out)" grep -q 'longer than 1 MiB' <<<"$out"
 check "and the daemon still answers" $SC status
+check "its log is JSON lines: time, level, event, msg and the event's fields" \
+	jq -e -s 'all(.[]; has("time") and has("level") and has("event") and has("msg")) and
+		any(.[]; .event == "state_loaded" and .from == "state" and .generation == 2) and
+		any(.[]; .event == "ready")' "$TMP/solo.log"
 kill -TERM $SOLO_PID; wait $SOLO_PID 2>/dev/null; SOLO_PID=
 
 # --- the lab -------------------------------------------------------------------------
