@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,10 @@
 #include "sluice_config.h"
 #include "worker.h"
 
-static struct dp *dp_ctl_tel_dp;        /* for telemetry callbacks, set once */
+/* For telemetry callbacks (EAL's telemetry thread): set at start, cleared under the lock
+ * before the workers are freed, so no callback reads a freed worker. */
+static struct dp *dp_ctl_tel_dp;
+static pthread_mutex_t dp_ctl_tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t dp_ctl_errors;          /* bad requests, client I/O failures */
 
 static int
@@ -525,7 +529,7 @@ dp_ctl_poll(struct dp *dp, int fd, int timeout_ms)
 }
 
 static int
-dp_ctl_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+dp_ctl_tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	uint64_t total[SL_CNT__MAX];
 	int i;
@@ -540,7 +544,7 @@ dp_ctl_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-dp_ctl_tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
+dp_ctl_tel_status_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
@@ -551,12 +555,139 @@ dp_ctl_tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Telemetry runs on EAL's telemetry thread, which is no RCU reader of the tables: these
+ * read only what lives as long as the process (scalars, workers, connection tables),
+ * never dp->lb or the flow log (freed at shutdown; its counters are in the socket's
+ * stats). */
+static int
+dp_ctl_tel_lb_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp *dp = dp_ctl_tel_dp;
+	uint64_t used = 0, max = 0, full = 0;
+	unsigned int w;
+
+	(void)cmd;
+	(void)params;
+	for (w = 0; w < dp->nb_workers; w++) {
+		const struct lb_worker *lw = dp->workers[w] ? dp->workers[w]->lbw : NULL;
+
+		if (lw && lw->ct) {
+			used += __atomic_load_n(&lw->ct->used, __ATOMIC_RELAXED);
+			max += lw->ct->max;
+			full += __atomic_load_n(&lw->ct->full, __ATOMIC_RELAXED);
+		}
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "generation", __atomic_load_n(&dp->generation, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "applies", __atomic_load_n(&dp->applies, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "applies_refused",
+				  __atomic_load_n(&dp->applies_refused, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "rtt_updates", __atomic_load_n(&dp->rtt_updates, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "conns_tracked", used);
+	rte_tel_data_add_dict_u64(d, "conns_max", max);
+	rte_tel_data_add_dict_u64(d, "conn_table_full", full);
+	return 0;
+}
+
+/* /sluice/worker,N: one worker's counters (non-zero ones) and its connection table. */
+static int
+dp_ctl_tel_worker_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp *dp = dp_ctl_tel_dp;
+	const struct worker *w;
+	char *end;
+	unsigned long id;
+	int i;
+
+	(void)cmd;
+	if (!params || !*params)
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end || id >= dp->nb_workers || !(w = dp->workers[id]))
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", w->lcore_id);
+	if (w->lbw && w->lbw->ct)
+		rte_tel_data_add_dict_u64(d, "conns_tracked",
+					  __atomic_load_n(&w->lbw->ct->used, __ATOMIC_RELAXED));
+	for (i = 1; i < SL_CNT__MAX; i++) {
+		uint64_t v = __atomic_load_n(&w->cnt[i], __ATOMIC_RELAXED);
+
+		if (v)
+			rte_tel_data_add_dict_u64(d, sl_counter_names[i], v);
+	}
+	return 0;
+}
+
+static int
+dp_ctl_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&dp_ctl_tel_lock);
+	if (dp_ctl_tel_dp)
+		rc = dp_ctl_tel_stats_locked(cmd, params, d);
+	pthread_mutex_unlock(&dp_ctl_tel_lock);
+	return rc;
+}
+
+static int
+dp_ctl_tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&dp_ctl_tel_lock);
+	if (dp_ctl_tel_dp)
+		rc = dp_ctl_tel_status_locked(cmd, params, d);
+	pthread_mutex_unlock(&dp_ctl_tel_lock);
+	return rc;
+}
+
+static int
+dp_ctl_tel_lb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&dp_ctl_tel_lock);
+	if (dp_ctl_tel_dp)
+		rc = dp_ctl_tel_lb_locked(cmd, params, d);
+	pthread_mutex_unlock(&dp_ctl_tel_lock);
+	return rc;
+}
+
+static int
+dp_ctl_tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&dp_ctl_tel_lock);
+	if (dp_ctl_tel_dp)
+		rc = dp_ctl_tel_worker_locked(cmd, params, d);
+	pthread_mutex_unlock(&dp_ctl_tel_lock);
+	return rc;
+}
+
+void
+dp_ctl_telemetry_unregister(void)
+{
+	pthread_mutex_lock(&dp_ctl_tel_lock);
+	dp_ctl_tel_dp = NULL;
+	pthread_mutex_unlock(&dp_ctl_tel_lock);
+}
+
 void
 dp_ctl_telemetry_register(struct dp *dp)
 {
+	pthread_mutex_lock(&dp_ctl_tel_lock);
 	dp_ctl_tel_dp = dp;
+	pthread_mutex_unlock(&dp_ctl_tel_lock);
 	rte_telemetry_register_cmd("/sluice/stats", dp_ctl_tel_stats,
 				   "Sluice worker counters summed over workers. No parameters");
 	rte_telemetry_register_cmd("/sluice/status", dp_ctl_tel_status,
 				   "Sluice version, workers and ports. No parameters");
+	rte_telemetry_register_cmd("/sluice/lb", dp_ctl_tel_lb,
+				   "Sluice balancer: generation, applies, connections tracked. "
+				   "No parameters");
+	rte_telemetry_register_cmd("/sluice/worker", dp_ctl_tel_worker,
+				   "One Sluice worker's non-zero counters. Parameters: int worker");
 }

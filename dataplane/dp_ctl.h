@@ -34,7 +34,12 @@ void dp_ctl_close(int fd, const char *path);
 /* Builds the reply to one request line; the caller frees it. Exposed for tests. */
 char *dp_ctl_handle(struct dp *dp, const char *line);
 
-/* Registers DPDK telemetry commands /sluice/stats and /sluice/status. */
+/* Registers DPDK telemetry commands /sluice/stats, /sluice/status, /sluice/lb and
+ * /sluice/worker,N. Context: control thread, once. */
 void dp_ctl_telemetry_register(struct dp *dp);
+
+/* Stops the telemetry commands from reading dp (they answer -ENODEV): before the
+ * workers are freed. Context: control thread. */
+void dp_ctl_telemetry_unregister(void);
 
 #endif /* SL_DP_CTL_H */

@@ -494,6 +494,7 @@ main(int argc, char **argv)
 	main_print_summary();
 	dp_ctl_close(ctl_fd, main_args.ctl_path);
 err_workers:
+	dp_ctl_telemetry_unregister();
 	flowlog_close(&main_fl);
 	worker_free_all(&main_dp);
 err_ports:

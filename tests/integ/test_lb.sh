@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 57
+require_root 58
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -38,6 +38,16 @@ check_eq "30 HTTP requests through the VIP all answered by a backend" 30 \
 check_eq "maglev spread them over the three backends" 3 "$(echo "$answers" | grep -c ' be[123]$')"
 check_eq "each connection is a new flow, each went one way and back" 30 \
 	"$(dp_counter lb_new_flow)"
+
+# DPDK telemetry (EAL's v2 socket): the same counters as the control socket, the
+# balancer's figures, one worker's counters; a worker that does not exist is an error.
+TEL=$(ls /var/run/dpdk/*/dpdk_telemetry.v2 2>/dev/null | head -n 1)
+tel=$(timeout 10 /usr/bin/python3 "$LIB_ROOT/tests/integ/telemetry.py" "${TEL:-/nonexistent}" \
+	/sluice/stats /sluice/lb /sluice/worker,0 /sluice/worker,9 /sluice/status)
+check "telemetry: /sluice/stats counts the 30 flows, /sluice/lb tracks them, /sluice/worker,0 has its counters ($(jq -c '."/sluice/lb"' <<<"$tel"))" \
+	jq -e '."/sluice/stats".lb_new_flow == 30 and ."/sluice/lb".conns_tracked >= 30 and
+		."/sluice/lb".conns_max > 0 and ."/sluice/worker,0".rx > 0 and
+		."/sluice/worker,9" == null and ."/sluice/status".workers == 1' <<<"$tel"
 
 # IPv6 (the lab's [2001:db8::100]:80, maglev, fnat): twelve connections all answered, on
 # more than one backend, which sees the appliance's IPv6 address as the client.
