@@ -199,18 +199,28 @@ static int
 sd_commit_checked(struct sd *sd, struct lb_conf *next, uint64_t gen, char *err,
 		  size_t errlen)
 {
+	struct store_job *job;
 	int rc, pushed = 0;
 
 	next->generation = gen;
+	/* The state file's write and fsync run while the dataplane applies the model; the
+	 * rename comes only once it took it, so a refused change never reaches the disk. */
+	rc = store_begin(&job, sd->args.state, next, err, errlen);
+	if (rc) {
+		sd->cnt[SD_CNT_persist_errors]++;
+		lb_conf_free(next);
+		return rc;
+	}
 	if (sd->dp_up) {
 		rc = sd_push_model(sd, next, gen, err, errlen);
 		if (rc == -EINVAL || rc == -ENOMEM) {
+			store_abort(job);
 			lb_conf_free(next);
 			return rc;
 		}
 		pushed = rc == 0;
 	}
-	rc = store_save(sd->args.state, next, err, errlen);
+	rc = store_finish(job, err, errlen);
 	if (rc) {
 		char e2[256];
 

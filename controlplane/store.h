@@ -25,6 +25,20 @@
 int store_save(const char *path, const struct lb_conf *c, char *err, size_t errlen);
 
 /*
+ * The same in two halves, so that the slow part overlaps other work (sluiced's push to
+ * the dataplane, as etcd overlaps its WAL fsync with replication): store_begin emits c
+ * and writes and fsyncs path.tmp on a thread of its own; store_finish waits for it, then
+ * renames path.tmp over path and fsyncs the directory; store_abort waits and removes
+ * path.tmp, leaving path as it was. One of the two must follow every successful begin.
+ * Return 0 or -errno with one line in err.
+ */
+struct store_job;
+int store_begin(struct store_job **j, const char *path, const struct lb_conf *c, char *err,
+		size_t errlen);
+int store_finish(struct store_job *j, char *err, size_t errlen);
+void store_abort(struct store_job *j);
+
+/*
  * Loads the state file if it exists, else the config file (if that is missing too, an
  * empty model). *from says which ("state", "config", "empty"). Returns 0 or -errno with
  * "file:line: what: why" in err (an invalid state file is refused, never replaced).

@@ -20,6 +20,7 @@
 #include "health.h"
 #include "lb_conf.h"
 #include "sluiced.h"
+#include "store.h"
 #include "cunit_main.h"
 
 static struct sd tsd;
@@ -252,12 +253,46 @@ test_group_commit(void)
 	CU_ASSERT_EQUAL(tsd.conf.generation, g + 2);
 }
 
+/* The state file's write in two halves: an aborted one leaves the file as it was and no
+ * FILE.tmp; a finished one replaces it. */
+static void
+test_store_begin_abort_finish(void)
+{
+	struct store_job *j;
+	struct lb_conf c;
+	char err[256], path[300], tmp[310];
+
+	snprintf(path, sizeof(path), "%s/two-halves.yaml", tdir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	tsd.conf.generation = 7;
+	CU_ASSERT_EQUAL_FATAL(store_save(path, &tsd.conf, err, sizeof(err)), 0);
+	tsd.conf.generation = 8;
+	CU_ASSERT_EQUAL_FATAL(store_begin(&j, path, &tsd.conf, err, sizeof(err)), 0);
+	store_abort(j);
+	CU_ASSERT_EQUAL(access(tmp, F_OK), -1);
+	CU_ASSERT_EQUAL_FATAL(lb_conf_load(path, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.generation, 7);
+	lb_conf_free(&c);
+	CU_ASSERT_EQUAL_FATAL(store_begin(&j, path, &tsd.conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(store_finish(j, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(access(tmp, F_OK), -1);
+	CU_ASSERT_EQUAL_FATAL(lb_conf_load(path, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.generation, 8);
+	lb_conf_free(&c);
+	/* a directory that does not exist: refused at finish, with the path */
+	snprintf(path, sizeof(path), "%s/no/such/dir.yaml", tdir);
+	CU_ASSERT_EQUAL_FATAL(store_begin(&j, path, &tsd.conf, err, sizeof(err)), 0);
+	CU_ASSERT(store_finish(j, err, sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "dir.yaml.tmp"));
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_change_persisted),
 	UNIT_TEST(test_refusals_keep_state),
 	UNIT_TEST(test_if_generation_current),
 	UNIT_TEST(test_reads),
 	UNIT_TEST(test_group_commit),
+	UNIT_TEST(test_store_begin_abort_finish),
 	{ NULL, NULL },
 };
 
