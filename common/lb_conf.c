@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "lb_conf.h"
+#include "police.h"
 
 /* Parser state. */
 struct lc {
@@ -406,9 +407,163 @@ lc_service(struct lc *p, yaml_node_t *n, struct lb_conf_service *s)
 }
 
 static int
+lc_u64(struct lc *p, yaml_node_t *n, const char *what, uint64_t *out)
+{
+	int rc = 0;
+	const char *s = lc_scalar(p, n, what, &rc);
+	char *end;
+
+	if (!s)
+		return rc;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (!*s || *end || *s == '-' || errno)
+		return lc_fail(p, n, "%s: '%.40s' is not a whole number", what, s);
+	return 0;
+}
+
+/* One limit, "name: { ... }" (lb_conf.h shows every key). */
+static int
+lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
+{
+	yaml_node_t *dscp_node = NULL, *p4_node = NULL, *p6_node = NULL;
+	yaml_node_t *bucket_node = NULL, *window_node = NULL;
+	int rc = 0, have_algo = 0, e;
+	const char *name = lc_scalar(p, kn, "limit name", &rc), *val;
+	yaml_node_pair_t *pr;
+	unsigned long u;
+
+	memset(l, 0, sizeof(*l));
+	if (!name)
+		return rc;
+	if (!*name || strlen(name) >= sizeof(l->name) || !((*name >= 'a' && *name <= 'z') ||
+							    (*name >= 'A' && *name <= 'Z')))
+		return lc_fail(p, kn, "limit name '%.40s': want 1 to %d characters, starting with a "
+			       "letter", name, LB_CONF_NAME_MAX - 1);
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->line = (int)kn->start_mark.line + 1;
+	l->prefix4 = 24;
+	l->prefix6 = 64;
+	l->unit = POLICE_PACKETS;
+	l->priority = LB_CONF_LIMIT_PRIORITY_DEFAULT;
+	l->max_keys = LB_CONF_LIMIT_KEYS_DEFAULT;
+	if (n->type != YAML_MAPPING_NODE)
+		return lc_fail(p, n, "limit %s: want a mapping with algorithm, rate/limit, ...", name);
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = lc_node(p, pr->key), *v = lc_node(p, pr->value);
+		const char *key = lc_scalar(p, k, "limit key", &rc);
+		char msg[200];
+
+		if (!key)
+			return rc;
+		if (strcmp(key, "service") == 0) {
+			if (!(val = lc_scalar(p, v, "service", &rc)))
+				return rc;
+			if (lb_vip_parse(val, &l->proto, &l->vip, msg, sizeof(msg)) != 0)
+				return lc_fail(p, v, "limit %s: %s", name, msg);
+			l->has_service = 1;
+		} else if (strcmp(key, "from") == 0) {
+			if (!(val = lc_scalar(p, v, "from", &rc)))
+				return rc;
+			if (lb_prefix_parse("from", val, &l->from, &l->from_plen, msg, sizeof(msg)))
+				return lc_fail(p, v, "limit %s: %s", name, msg);
+			l->has_from = 1;
+		} else if (strcmp(key, "key") == 0) {
+			if (!(val = lc_scalar(p, v, "key", &rc)))
+				return rc;
+			if ((e = lb_limit_key_parse(val)) < 0)
+				return lc_fail(p, v, "limit %s: key '%.32s': want source, prefix or "
+					       "service", name, val);
+			l->key = (uint8_t)e;
+		} else if (strcmp(key, "prefix4") == 0) {
+			if ((rc = lc_uint(p, v, "prefix4", 32, &u)) != 0)
+				return rc;
+			l->prefix4 = (uint8_t)u;
+			p4_node = v;
+		} else if (strcmp(key, "prefix6") == 0) {
+			if ((rc = lc_uint(p, v, "prefix6", 128, &u)) != 0)
+				return rc;
+			l->prefix6 = (uint8_t)u;
+			p6_node = v;
+		} else if (strcmp(key, "algorithm") == 0) {
+			if (!(val = lc_scalar(p, v, "algorithm", &rc)))
+				return rc;
+			if ((e = police_algo_parse(val)) < 0)
+				return lc_fail(p, v, "limit %s: algorithm '%.32s': want token-bucket, "
+					       "leaky-bucket, fixed-window, sliding-log or "
+					       "sliding-window", name, val);
+			l->algo = (uint8_t)e;
+			have_algo = 1;
+		} else if (strcmp(key, "unit") == 0) {
+			if (!(val = lc_scalar(p, v, "unit", &rc)))
+				return rc;
+			if ((e = police_unit_parse(val)) < 0)
+				return lc_fail(p, v, "limit %s: unit '%.32s': want packets, bytes or "
+					       "connections", name, val);
+			l->unit = (uint8_t)e;
+		} else if (strcmp(key, "rate") == 0) {
+			if ((rc = lc_u64(p, v, "rate", &l->rate)) != 0)
+				return rc;
+			bucket_node = v;
+		} else if (strcmp(key, "burst") == 0) {
+			if ((rc = lc_u64(p, v, "burst", &l->burst)) != 0)
+				return rc;
+			bucket_node = v;
+		} else if (strcmp(key, "limit") == 0) {
+			if ((rc = lc_u64(p, v, "limit", &l->limit)) != 0)
+				return rc;
+			window_node = v;
+		} else if (strcmp(key, "window_ms") == 0) {
+			if ((rc = lc_uint(p, v, "window_ms", 86400000, &u)) != 0)
+				return rc;
+			l->window_ms = (uint32_t)u;
+			window_node = v;
+		} else if (strcmp(key, "action") == 0) {
+			if (!(val = lc_scalar(p, v, "action", &rc)))
+				return rc;
+			if ((e = lb_limit_action_parse(val)) < 0)
+				return lc_fail(p, v, "limit %s: action '%.32s': want drop, remark or "
+					       "count", name, val);
+			l->action = (uint8_t)e;
+		} else if (strcmp(key, "dscp") == 0) {
+			if ((rc = lc_uint(p, v, "dscp", 63, &u)) != 0)
+				return rc;
+			l->dscp = (uint8_t)u;
+			dscp_node = v;
+		} else if (strcmp(key, "priority") == 0) {
+			if ((rc = lc_uint(p, v, "priority", 1000000, &u)) != 0)
+				return rc;
+			l->priority = (uint32_t)u;
+		} else if (strcmp(key, "max_keys") == 0) {
+			if ((rc = lc_uint(p, v, "max_keys", LB_CONF_LIMIT_KEYS_MAX, &u)) != 0)
+				return rc;
+			l->max_keys = (uint32_t)u;
+		} else {
+			return lc_fail(p, k, "limit %s: unknown key '%.32s' (service, from, key, "
+				       "prefix4, prefix6, algorithm, unit, rate, burst, limit, "
+				       "window_ms, action, dscp, priority, max_keys)", name, key);
+		}
+	}
+	if (!have_algo)
+		return lc_fail(p, n, "limit %s: no algorithm", name);
+	if (l->algo <= POLICE_LEAKY_BUCKET && window_node)
+		return lc_fail(p, window_node, "limit %s: limit and window_ms are for the window "
+			       "algorithms; %s takes rate and burst", name, police_algo_name(l->algo));
+	if (l->algo > POLICE_LEAKY_BUCKET && bucket_node)
+		return lc_fail(p, bucket_node, "limit %s: rate and burst are for the buckets; %s "
+			       "takes limit and window_ms", name, police_algo_name(l->algo));
+	if (dscp_node && l->action != LB_LIMIT_REMARK)
+		return lc_fail(p, dscp_node, "limit %s: dscp is for action remark", name);
+	if ((p4_node || p6_node) && l->key != LB_LIMIT_KEY_PREFIX)
+		return lc_fail(p, p4_node ? p4_node : p6_node, "limit %s: prefix4 and prefix6 are "
+			       "for key prefix", name);
+	return 0;
+}
+
+static int
 lc_root(struct lc *p, yaml_node_t *root)
 {
-	yaml_node_t *pools = NULL, *services = NULL;
+	yaml_node_t *pools = NULL, *services = NULL, *limits = NULL;
 	yaml_node_pair_t *pr;
 	yaml_node_item_t *it;
 	int rc = 0;
@@ -441,8 +596,11 @@ lc_root(struct lc *p, yaml_node_t *root)
 		}
 		else if (strcmp(key, "services") == 0)
 			services = lc_node(p, pr->value);
+		else if (strcmp(key, "limits") == 0)
+			limits = lc_node(p, pr->value);
 		else
-			return lc_fail(p, k, "unknown key '%.32s' (pools, services, generation)", key);
+			return lc_fail(p, k, "unknown key '%.32s' (pools, services, limits, "
+				       "generation)", key);
 	}
 	if (pools) {
 		uint32_t n;
@@ -484,6 +642,26 @@ lc_root(struct lc *p, yaml_node_t *root)
 			if (rc)
 				return rc;
 			p->c->nb_services++;
+		}
+	}
+	if (limits) {
+		uint32_t n;
+
+		if (limits->type != YAML_MAPPING_NODE)
+			return lc_fail(p, limits, "limits: want a mapping of name: limit");
+		n = (uint32_t)(limits->data.mapping.pairs.top - limits->data.mapping.pairs.start);
+		if (n > LB_CONF_LIMITS_MAX)
+			return lc_fail(p, limits, "limits: %u, at most %d", n, LB_CONF_LIMITS_MAX);
+		p->c->limits = calloc(n ? n : 1, sizeof(*p->c->limits));
+		if (!p->c->limits)
+			return lc_fail(p, limits, "out of memory");
+		for (pr = limits->data.mapping.pairs.start; pr < limits->data.mapping.pairs.top;
+		     pr++) {
+			rc = lc_limit(p, lc_node(p, pr->key), lc_node(p, pr->value),
+				      &p->c->limits[p->c->nb_limits]);
+			if (rc)
+				return rc;
+			p->c->nb_limits++;
 		}
 	}
 	return lb_conf_check(p->c, p->name, p->err, p->errlen);

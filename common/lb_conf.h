@@ -28,6 +28,21 @@
  *       mode: fnat                  # fnat dsr dsr-ipip
  *       sticky_ttl: 300             # seconds, sticky only
  *       mss: 1440                   # optional: clamp the MSS of the flow's SYNs
+ *   limits:                         # rate limits (common/police.h, docs/limits.md)
+ *     per-client:
+ *       service: 198.18.0.100:80/tcp  # optional: this service's packets only
+ *       from: 198.18.0.0/24         # optional: clients in this prefix only
+ *       key: source                 # source | prefix (prefix4: 24, prefix6: 64) | service
+ *       algorithm: token-bucket     # token-bucket leaky-bucket fixed-window sliding-log
+ *                                   # sliding-window
+ *       unit: connections           # packets bytes connections
+ *       rate: 10                    # buckets: per second, with burst
+ *       burst: 20
+ *       limit: 100                  # windows: per window_ms
+ *       window_ms: 1000
+ *       action: drop                # drop | remark (dscp: N) | count
+ *       priority: 100               # lower first; overlapping limits need different ones
+ *       max_keys: 65536             # keys kept per worker (least recently used recycled)
  *
  * The model is shared by the dataplane (which builds its tables from it), sluiced (which
  * owns it, changes it for sluicectl, saves it with lb_conf_emit and pushes that text to
@@ -50,6 +65,10 @@
 #define LB_CONF_MAGLEV_DEFAULT 65537u
 #define LB_CONF_MAGLEV_MAX    1048573u  /* the largest prime below 2^20 */
 #define LB_CONF_CHECK_TEXT_MAX 128
+#define LB_CONF_LIMITS_MAX    64
+#define LB_CONF_LIMIT_KEYS_DEFAULT 65536u
+#define LB_CONF_LIMIT_KEYS_MAX (16u << 20)      /* per worker */
+#define LB_CONF_LIMIT_PRIORITY_DEFAULT 100u
 
 enum lb_policy {
 	LB_POLICY_RR,
@@ -134,12 +153,53 @@ struct lb_conf_service {
 	int line;
 };
 
+enum lb_limit_key {
+	LB_LIMIT_KEY_SOURCE,    /* the client's address */
+	LB_LIMIT_KEY_PREFIX,    /* the client's address cut to prefix4 / prefix6 */
+	LB_LIMIT_KEY_SERVICE,   /* the service: one budget for all its clients */
+	LB_LIMIT_KEY__MAX
+};
+
+enum lb_limit_action {
+	LB_LIMIT_DROP,
+	LB_LIMIT_REMARK,        /* set the DSCP to dscp and forward */
+	LB_LIMIT_COUNT,         /* count only (shadow mode) */
+	LB_LIMIT_ACTION__MAX
+};
+
+/* A rate limit: which packets it sees (a service, a client prefix, or all balanced
+ * packets), what it keys its budget by, the algorithm and its numbers, what happens over
+ * the limit. */
+struct lb_conf_limit {
+	char name[LB_CONF_NAME_MAX];
+	uint8_t algo;           /* enum police_algo */
+	uint8_t unit;           /* enum police_unit */
+	uint8_t key;            /* enum lb_limit_key */
+	uint8_t action;         /* enum lb_limit_action */
+	uint8_t dscp;           /* remark: 0..63 */
+	uint8_t prefix4, prefix6;       /* key prefix: lengths (default 24, 64) */
+	uint8_t has_service, has_from;
+	uint8_t proto;          /* the service's, when has_service */
+	struct lb_addr vip;     /* the service, when has_service */
+	struct lb_addr from;    /* clients from this prefix, when has_from (port unused) */
+	uint8_t from_plen;
+	uint64_t rate;          /* buckets: units per second */
+	uint64_t burst;         /* buckets: units */
+	uint64_t limit;         /* windows: units per window */
+	uint32_t window_ms;     /* windows */
+	uint32_t priority;      /* lower runs first */
+	uint32_t max_keys;      /* per worker */
+	int line;
+};
+
 struct lb_conf {
 	uint64_t generation;    /* sluiced's, when it wrote the text; 0: none */
 	struct lb_conf_pool *pools;
 	uint32_t nb_pools;
 	struct lb_conf_service *services;
 	uint32_t nb_services;
+	struct lb_conf_limit *limits;
+	uint32_t nb_limits;
 };
 
 /*
@@ -198,6 +258,18 @@ int lb_check_type_parse(const char *s);
 void lb_check_default(struct lb_conf_check *ck, enum lb_check_type t);
 /* Whether m is a size a Maglev table may have (a prime, 2..LB_CONF_MAGLEV_MAX). */
 int lb_conf_maglev_size_ok(uint32_t m);
+
+/* A client prefix "198.18.0.0/24", "2001:db8::/64" (a bare address: the host). Host bits
+ * set are refused (the message says which prefix was meant). */
+int lb_prefix_parse(const char *what, const char *s, struct lb_addr *a, uint8_t *plen,
+		    char *err, size_t errlen);
+void lb_prefix_format(const struct lb_addr *a, uint8_t plen, char *buf, size_t len);
+const char *lb_limit_key_name(enum lb_limit_key k);
+const char *lb_limit_action_name(enum lb_limit_action a);
+int lb_limit_key_parse(const char *s);
+int lb_limit_action_parse(const char *s);
+/* Index of the limit named name, or -1. */
+int lb_conf_limit_find(const struct lb_conf *c, const char *name);
 
 /* "198.18.0.100:80" / "[2001:db8::100]:80" / "198.18.0.100:*" */
 void lb_addr_format(const struct lb_addr *a, char *buf, size_t len);

@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "lb_conf.h"
+#include "police.h"
 
 static const char *const lb_policy_names[LB_POLICY__MAX] = {
 	[LB_POLICY_RR] = "rr", [LB_POLICY_WRR] = "wrr", [LB_POLICY_STICKY] = "sticky",
@@ -150,6 +151,130 @@ lb_vip_format(uint8_t proto, const struct lb_addr *vip, char *buf, size_t len)
 
 	lb_addr_format(vip, a, sizeof(a));
 	snprintf(buf, len, "%s/%s", a, proto == IPPROTO_TCP ? "tcp" : "udp");
+}
+
+static const char *const lb_limit_key_names[LB_LIMIT_KEY__MAX] = {
+	[LB_LIMIT_KEY_SOURCE] = "source", [LB_LIMIT_KEY_PREFIX] = "prefix",
+	[LB_LIMIT_KEY_SERVICE] = "service",
+};
+
+static const char *const lb_limit_action_names[LB_LIMIT_ACTION__MAX] = {
+	[LB_LIMIT_DROP] = "drop", [LB_LIMIT_REMARK] = "remark", [LB_LIMIT_COUNT] = "count",
+};
+
+const char *
+lb_limit_key_name(enum lb_limit_key k)
+{
+	return k < LB_LIMIT_KEY__MAX ? lb_limit_key_names[k] : "?";
+}
+
+const char *
+lb_limit_action_name(enum lb_limit_action a)
+{
+	return a < LB_LIMIT_ACTION__MAX ? lb_limit_action_names[a] : "?";
+}
+
+int
+lb_limit_key_parse(const char *s)
+{
+	return lb_name_find(s, lb_limit_key_names, LB_LIMIT_KEY__MAX);
+}
+
+int
+lb_limit_action_parse(const char *s)
+{
+	return lb_name_find(s, lb_limit_action_names, LB_LIMIT_ACTION__MAX);
+}
+
+int
+lb_conf_limit_find(const struct lb_conf *c, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nb_limits; i++)
+		if (strcmp(c->limits[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Whether the first plen bits of a and b are equal. */
+static int
+lb_prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int plen)
+{
+	unsigned int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return 0;
+	return !rest || ((a[full] ^ b[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+int
+lb_prefix_parse(const char *what, const char *s, struct lb_addr *a, uint8_t *plen, char *err,
+		size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	unsigned long v = 0;
+	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned int max, i;
+	uint8_t masked[16];
+
+	memset(a, 0, sizeof(*a));
+	if (hl >= sizeof(host))
+		goto bad;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, a->addr) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, a->addr) == 1)
+		a->family = AF_INET6;
+	else
+		goto bad;
+	max = a->family == AF_INET ? 32 : 128;
+	if (slash) {
+		char *end;
+
+		errno = 0;
+		v = strtoul(slash + 1, &end, 10);
+		if (!slash[1] || *end || errno || v > max || slash[1] == '-' || slash[1] == '+') {
+			snprintf(err, errlen, "%s '%.60s': prefix length must be 0 to %u", what, s,
+				 max);
+			return -EINVAL;
+		}
+	} else {
+		v = max;
+	}
+	*plen = (uint8_t)v;
+	memset(masked, 0, sizeof(masked));
+	for (i = 0; i < max / 8; i++)
+		if (i * 8 + 8 <= v)
+			masked[i] = a->addr[i];
+		else if (i * 8 < v)
+			masked[i] = a->addr[i] & (uint8_t)(0xff << (8 - (v - i * 8)));
+	if (memcmp(masked, a->addr, max / 8) != 0) {
+		struct lb_addr m = *a;
+
+		memcpy(m.addr, masked, 16);
+		inet_ntop(a->family, m.addr, host, sizeof(host));
+		snprintf(err, errlen, "%s '%.60s': host bits set (the prefix is %s/%lu)", what, s,
+			 host, v);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s '%.60s': want ADDRESS/LENGTH (198.18.0.0/24, 2001:db8::/64)",
+		 what, s);
+	return -EINVAL;
+}
+
+void
+lb_prefix_format(const struct lb_addr *a, uint8_t plen, char *buf, size_t len)
+{
+	char h[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(a->family, a->addr, h, sizeof(h)))
+		snprintf(h, sizeof(h), "?");
+	snprintf(buf, len, "%s/%u", h, plen);
 }
 
 int
@@ -365,6 +490,70 @@ lb_check_service(const struct lb_conf *c, uint32_t i, const char *name, char *er
 	return 0;
 }
 
+/* Whether two limits can see the same packet: their services and client prefixes meet. */
+static int
+lb_limits_overlap(const struct lb_conf_limit *a, const struct lb_conf_limit *b)
+{
+	if (a->has_service && b->has_service &&
+	    (a->proto != b->proto || !lb_same_addr(&a->vip, &b->vip) || a->vip.port != b->vip.port))
+		return 0;
+	if (a->has_from && b->has_from &&
+	    (a->from.family != b->from.family ||
+	     !lb_prefix_eq(a->from.addr, b->from.addr,
+			   a->from_plen < b->from_plen ? a->from_plen : b->from_plen)))
+		return 0;
+	return 1;
+}
+
+static int
+lb_check_limit(const struct lb_conf *c, uint32_t i, const char *name, char *err, size_t errlen)
+{
+	const struct lb_conf_limit *l = &c->limits[i];
+	struct police_params pp;
+	char where[300], msg[256], v[80];
+	uint32_t j;
+
+	lb_where(where, sizeof(where), name, l->line);
+	for (j = 0; j < i; j++)
+		if (strcmp(l->name, c->limits[j].name) == 0) {
+			snprintf(err, errlen, "%s: limit %s: defined twice", where, l->name);
+			return -EINVAL;
+		}
+	if (police_params_set(&pp, (enum police_algo)l->algo, (enum police_unit)l->unit,
+			      l->algo <= POLICE_LEAKY_BUCKET ? l->rate : l->limit, l->burst,
+			      (uint64_t)l->window_ms * 1000000, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "%s: limit %s: %s", where, l->name, msg);
+		return -EINVAL;
+	}
+	if (l->has_service && lb_conf_service_find(c, l->proto, &l->vip) < 0) {
+		lb_vip_format(l->proto, &l->vip, v, sizeof(v));
+		snprintf(err, errlen, "%s: limit %s: service %s is not defined", where, l->name, v);
+		return -EINVAL;
+	}
+	if (l->max_keys < 8 || l->max_keys > LB_CONF_LIMIT_KEYS_MAX) {
+		snprintf(err, errlen, "%s: limit %s: max_keys %u: want 8 to %u", where, l->name,
+			 l->max_keys, LB_CONF_LIMIT_KEYS_MAX);
+		return -EINVAL;
+	}
+	/* Every limit that matches a packet applies, lowest priority number first; two that
+	 * can match the same packet must say which goes first. */
+	for (j = 0; j < i; j++) {
+		const struct lb_conf_limit *o = &c->limits[j];
+
+		if (o->priority != l->priority || !lb_limits_overlap(l, o))
+			continue;
+		if (o->line > 0)
+			snprintf(v, sizeof(v), "%s (line %d)", o->name, o->line);
+		else
+			snprintf(v, sizeof(v), "%s", o->name);
+		snprintf(err, errlen, "%s: limit %s: can apply to the same packets as limit %s at "
+			 "the same priority %u: give one a different priority (lower runs first)",
+			 where, l->name, v, l->priority);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 lb_conf_check(const struct lb_conf *c, const char *name, char *err, size_t errlen)
 {
@@ -374,6 +563,9 @@ lb_conf_check(const struct lb_conf *c, const char *name, char *err, size_t errle
 
 	for (i = 0; i < c->nb_services; i++)
 		if ((rc = lb_check_service(c, i, name, err, errlen)) != 0)
+			return rc;
+	for (i = 0; i < c->nb_limits; i++)
+		if ((rc = lb_check_limit(c, i, name, err, errlen)) != 0)
 			return rc;
 	for (i = 0; i < c->nb_pools; i++) {
 		for (j = 0; j < i; j++)
@@ -423,6 +615,7 @@ lb_conf_free(struct lb_conf *c)
 		free(c->pools[i].backends);
 	free(c->pools);
 	free(c->services);
+	free(c->limits);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -454,6 +647,13 @@ lb_conf_copy(struct lb_conf *dst, const struct lb_conf *src)
 	if (src->nb_services)
 		memcpy(dst->services, src->services, src->nb_services * sizeof(*dst->services));
 	dst->nb_services = src->nb_services;
+	if (src->nb_limits) {
+		dst->limits = calloc(src->nb_limits, sizeof(*dst->limits));
+		if (!dst->limits)
+			goto nomem;
+		memcpy(dst->limits, src->limits, src->nb_limits * sizeof(*dst->limits));
+		dst->nb_limits = src->nb_limits;
+	}
 	return 0;
 nomem:
 	lb_conf_free(dst);
@@ -651,6 +851,59 @@ lb_emit_service(struct lb_emit *m, const struct lb_conf *c, const struct lb_conf
 	lb_emit_map_end(m);
 }
 
+static void
+lb_emit_limit(struct lb_emit *m, const struct lb_conf_limit *l)
+{
+	char v[80];
+
+	lb_emit_str(m, l->name);
+	lb_emit_map(m, 0);
+	if (l->has_service) {
+		lb_vip_format(l->proto, &l->vip, v, sizeof(v));
+		lb_emit_str(m, "service");
+		lb_emit_str(m, v);
+	}
+	if (l->has_from) {
+		lb_prefix_format(&l->from, l->from_plen, v, sizeof(v));
+		lb_emit_str(m, "from");
+		lb_emit_str(m, v);
+	}
+	lb_emit_str(m, "key");
+	lb_emit_str(m, lb_limit_key_name(l->key));
+	if (l->key == LB_LIMIT_KEY_PREFIX) {
+		lb_emit_str(m, "prefix4");
+		lb_emit_uint(m, l->prefix4);
+		lb_emit_str(m, "prefix6");
+		lb_emit_uint(m, l->prefix6);
+	}
+	lb_emit_str(m, "algorithm");
+	lb_emit_str(m, police_algo_name(l->algo));
+	lb_emit_str(m, "unit");
+	lb_emit_str(m, police_unit_name(l->unit));
+	if (l->algo <= POLICE_LEAKY_BUCKET) {
+		lb_emit_str(m, "rate");
+		lb_emit_uint(m, l->rate);
+		lb_emit_str(m, "burst");
+		lb_emit_uint(m, l->burst);
+	} else {
+		lb_emit_str(m, "limit");
+		lb_emit_uint(m, l->limit);
+		lb_emit_str(m, "window_ms");
+		lb_emit_uint(m, l->window_ms);
+	}
+	lb_emit_str(m, "action");
+	lb_emit_str(m, lb_limit_action_name(l->action));
+	if (l->action == LB_LIMIT_REMARK) {
+		lb_emit_str(m, "dscp");
+		lb_emit_uint(m, l->dscp);
+	}
+	lb_emit_str(m, "priority");
+	lb_emit_uint(m, l->priority);
+	lb_emit_str(m, "max_keys");
+	lb_emit_uint(m, l->max_keys);
+	lb_emit_map_end(m);
+}
+
 int
 lb_conf_emit(const struct lb_conf *c, char **text, size_t *len)
 {
@@ -682,6 +935,13 @@ lb_conf_emit(const struct lb_conf *c, char **text, size_t *len)
 	for (i = 0; i < c->nb_services; i++)
 		lb_emit_service(&m, c, &c->services[i]);
 	lb_emit_seq_end(&m);
+	if (c->nb_limits) {
+		lb_emit_str(&m, "limits");
+		lb_emit_map(&m, 0);
+		for (i = 0; i < c->nb_limits; i++)
+			lb_emit_limit(&m, &c->limits[i]);
+		lb_emit_map_end(&m);
+	}
 	lb_emit_map_end(&m);
 	lb_emit_event(&m, &ev, yaml_document_end_event_initialize(&ev, 1));
 	lb_emit_event(&m, &ev, yaml_stream_end_event_initialize(&ev));

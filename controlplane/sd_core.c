@@ -191,6 +191,8 @@ sd_forget_lines(struct lb_conf *c)
 	}
 	for (p = 0; p < c->nb_services; p++)
 		c->services[p].line = 0;
+	for (p = 0; p < c->nb_limits; p++)
+		c->limits[p].line = 0;
 }
 
 /* Pushes and persists a checked next as generation gen; moves it into the desired state.

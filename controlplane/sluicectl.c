@@ -96,9 +96,11 @@ ctl_check_file(const char *path, int json)
 		return CTL_EXIT_REFUSED;
 	}
 	if (json)
-		printf("{\"valid\":true,\"services\":%u,\"pools\":%u}\n", c.nb_services, c.nb_pools);
+		printf("{\"valid\":true,\"services\":%u,\"pools\":%u,\"limits\":%u}\n",
+		       c.nb_services, c.nb_pools, c.nb_limits);
 	else
-		printf("%s: valid (%u services, %u pools)\n", path, c.nb_services, c.nb_pools);
+		printf("%s: valid (%u services, %u pools, %u limits)\n", path, c.nb_services,
+		       c.nb_pools, c.nb_limits);
 	lb_conf_free(&c);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lb_conf.h"
+#include "police.h"
 #include "cunit_main.h"
 
 static char err[512];
@@ -51,7 +52,24 @@ static const char good[] =
 	"    mode: dsr\n"
 	"  - vip: 198.18.0.100:53/udp\n"
 	"    pool: web\n"
-	"    policy: least-latency\n";
+	"    policy: least-latency\n"
+	"limits:\n"
+	"  per-client:\n"
+	"    service: 198.18.0.100:80/tcp\n"
+	"    algorithm: token-bucket\n"
+	"    unit: connections\n"
+	"    rate: 5\n"
+	"    burst: 10\n"
+	"  subnet6:\n"
+	"    from: 2001:db8::/48\n"
+	"    key: prefix\n"
+	"    prefix6: 56\n"
+	"    algorithm: sliding-log\n"
+	"    limit: 100\n"
+	"    window_ms: 2000\n"
+	"    action: remark\n"
+	"    dscp: 8\n"
+	"    priority: 10\n";
 
 static void
 test_good_file(void)
@@ -84,6 +102,22 @@ test_good_file(void)
 	CU_ASSERT_EQUAL(c.services[1].policy, LB_POLICY_STICKY);
 	CU_ASSERT_EQUAL(c.services[1].sticky_ttl_s, 300);
 	CU_ASSERT_EQUAL(c.services[1].mode, LB_MODE_DSR);
+	CU_ASSERT_EQUAL_FATAL(c.nb_limits, 2);
+	CU_ASSERT_STRING_EQUAL(c.limits[0].name, "per-client");
+	CU_ASSERT(c.limits[0].has_service && !c.limits[0].has_from);
+	CU_ASSERT_EQUAL(c.limits[0].key, LB_LIMIT_KEY_SOURCE);          /* defaults */
+	CU_ASSERT_EQUAL(c.limits[0].action, LB_LIMIT_DROP);
+	CU_ASSERT_EQUAL(c.limits[0].priority, LB_CONF_LIMIT_PRIORITY_DEFAULT);
+	CU_ASSERT_EQUAL(c.limits[0].max_keys, LB_CONF_LIMIT_KEYS_DEFAULT);
+	CU_ASSERT_EQUAL(c.limits[0].unit, POLICE_CONNS);
+	CU_ASSERT_EQUAL(c.limits[0].rate, 5);
+	CU_ASSERT_EQUAL(c.limits[0].burst, 10);
+	CU_ASSERT_EQUAL(c.limits[1].algo, POLICE_SLIDING_LOG);
+	CU_ASSERT_EQUAL(c.limits[1].from_plen, 48);
+	CU_ASSERT_EQUAL(c.limits[1].prefix6, 56);
+	CU_ASSERT_EQUAL(c.limits[1].prefix4, 24);
+	CU_ASSERT_EQUAL(c.limits[1].dscp, 8);
+	CU_ASSERT_EQUAL(c.limits[1].window_ms, 2000);
 	CU_ASSERT_EQUAL(c.services[2].proto, IPPROTO_UDP);
 	CU_ASSERT_EQUAL(c.services[2].policy, LB_POLICY_LEAST_LATENCY);
 	lb_conf_free(&c);
@@ -97,7 +131,8 @@ struct bad {
 #define P "pools:\n  web:\n    backends: [198.18.1.11:80]\n"
 
 static const struct bad bads[] = {
-	{ "pools: {}\nservice: []\n", "lab.yaml:2: unknown key 'service' (pools, services, generation)" },
+	{ "pools: {}\nservice: []\n", "lab.yaml:2: unknown key 'service' (pools, services, limits, "
+	  "generation)" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: wbe\n",
 	  "lab.yaml:6: service: pool 'wbe' is not defined" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n", "lab.yaml:5: service: no pool" },
@@ -154,6 +189,36 @@ static const struct bad bads[] = {
 	{ "- 1\n- 2\n", "lab.yaml:1: want a mapping with pools and services" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n    sticky_ttl: 30\n",
 	  "lab.yaml:7: sticky_ttl is for policy sticky only" },
+#define L "limits:\n  x:\n"
+	{ L "    unit: packets\n", "lab.yaml:3: limit x: no algorithm" },
+	{ L "    algorithm: gcra\n", "lab.yaml:3: limit x: algorithm 'gcra': want token-bucket" },
+	{ L "    algorithm: token-bucket\n    rate: 0\n    burst: 1\n",
+	  "lab.yaml:2: limit x: token-bucket: a rate of zero admits nothing" },
+	{ L "    algorithm: token-bucket\n    unit: bytes\n    rate: 1000000\n    burst: 100\n",
+	  "limit x: token-bucket: burst 100 bytes: want 1514 (one full-size frame)" },
+	{ L "    algorithm: fixed-window\n    limit: 10\n    window_ms: 1000\n    burst: 5\n",
+	  "lab.yaml:6: limit x: rate and burst are for the buckets; fixed-window takes limit" },
+	{ L "    algorithm: fixed-window\n    limit: 10\n    window_ms: 0\n",
+	  "limit x: fixed-window: window 0 ns: want 1 ms to 1 day" },
+	{ L "    algorithm: token-bucket\n    rate: 1\n    burst: 1\n    dscp: 4\n",
+	  "lab.yaml:6: limit x: dscp is for action remark" },
+	{ L "    algorithm: token-bucket\n    rate: 1\n    burst: 1\n    prefix4: 16\n",
+	  "lab.yaml:6: limit x: prefix4 and prefix6 are for key prefix" },
+	{ L "    service: 198.18.0.101:80/tcp\n    algorithm: token-bucket\n    rate: 1\n"
+	    "    burst: 1\n", "lab.yaml:2: limit x: service 198.18.0.101:80/tcp is not defined" },
+	{ L "    from: 198.18.0.1/24\n    algorithm: token-bucket\n    rate: 1\n    burst: 1\n",
+	  "lab.yaml:3: limit x: from '198.18.0.1/24': host bits set (the prefix is 198.18.0.0/24)" },
+	{ L "    algorithm: sliding-log\n    unit: bytes\n    limit: 100000\n    window_ms: 1000\n",
+	  "limit x: sliding-log: counts events (packets or connections), not bytes" },
+	{ L "    algorithm: token-bucket\n    rate: 1\n    burst: 1\n    rat: 2\n",
+	  "lab.yaml:6: limit x: unknown key 'rat'" },
+	{ "limits:\n  1x: { algorithm: token-bucket, rate: 1, burst: 1 }\n",
+	  "lab.yaml:2: limit name '1x': want 1 to 31 characters, starting with a letter" },
+	{ "limits:\n  a: { algorithm: token-bucket, rate: 1, burst: 1, from: 198.18.0.0/16 }\n"
+	  "  b: { algorithm: fixed-window, limit: 5, window_ms: 1000, from: 198.18.3.0/24 }\n",
+	  "lab.yaml:3: limit b: can apply to the same packets as limit a (line 2) at the same "
+	  "priority 100: give one a different priority (lower runs first)" },
+#undef L
 };
 
 static void
@@ -240,6 +305,15 @@ same_model(const struct lb_conf *a, const struct lb_conf *b)
 	}
 	for (i = 0; i < a->nb_services; i++) {
 		struct lb_conf_service s = a->services[i], t = b->services[i];
+
+		s.line = t.line = 0;
+		if (memcmp(&s, &t, sizeof(s)))
+			return 0;
+	}
+	if (a->nb_limits != b->nb_limits)
+		return 0;
+	for (i = 0; i < a->nb_limits; i++) {
+		struct lb_conf_limit s = a->limits[i], t = b->limits[i];
 
 		s.line = t.line = 0;
 		if (memcmp(&s, &t, sizeof(s)))
