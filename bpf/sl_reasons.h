@@ -86,7 +86,11 @@
 	_(FRAG_HEADER_SPLIT, "frag_header_split",  SL_KIND_DROP)                \
 	_(FRAG_NOT_SERVICE, "frag_not_for_a_service", SL_KIND_DROP)             \
 	_(FRAG_SENT,        "frag_sent",           SL_KIND_EVENT)               \
-	_(FRAG_OUT_FAILED,  "frag_out_failed",     SL_KIND_DROP)
+	_(FRAG_OUT_FAILED,  "frag_out_failed",     SL_KIND_DROP)                \
+	_(POLICED,          "police_dropped",      SL_KIND_DROP)                \
+	_(POLICE_REMARKED,  "police_remarked",     SL_KIND_EVENT)               \
+	_(POLICE_COUNTED,   "police_over_counted", SL_KIND_EVENT)               \
+	_(POLICE_NO_STATE,  "police_no_state",     SL_KIND_EVENT)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

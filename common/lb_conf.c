@@ -436,10 +436,12 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 	memset(l, 0, sizeof(*l));
 	if (!name)
 		return rc;
+	/* Names become metric labels: letters, digits, '-', '_', '.', a letter first. */
 	if (!*name || strlen(name) >= sizeof(l->name) || !((*name >= 'a' && *name <= 'z') ||
-							    (*name >= 'A' && *name <= 'Z')))
-		return lc_fail(p, kn, "limit name '%.40s': want 1 to %d characters, starting with a "
-			       "letter", name, LB_CONF_NAME_MAX - 1);
+							    (*name >= 'A' && *name <= 'Z')) ||
+	    name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")])
+		return lc_fail(p, kn, "limit name '%.40s': want 1 to %d letters, digits, '-', '_' "
+			       "or '.', starting with a letter", name, LB_CONF_NAME_MAX - 1);
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->line = (int)kn->start_mark.line + 1;
 	l->prefix4 = 24;

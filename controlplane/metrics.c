@@ -124,6 +124,19 @@ metrics_render(struct sd *sd, FILE *f)
 		json_object_foreach(json_object_get(st, "counters"), k, v)
 			fprintf(f, "sluice_dataplane_events_total{event=\"%s\"} %lld\n", k,
 				(long long)json_integer_value(v));
+		/* rate limits, by the configuration's names (never by client) */
+		metrics_head(f, "sluice_limit_packets_total", "counter",
+			     "packets a rate limit charged, and of them those over it");
+		json_object_foreach(json_object_get(st, "limits"), k, v) {
+			fprintf(f, "sluice_limit_packets_total{limit=\"%s\",result=\"charged\"} %lld\n",
+				k, (long long)json_integer_value(json_object_get(v, "matched")));
+			fprintf(f, "sluice_limit_packets_total{limit=\"%s\",result=\"over\"} %lld\n",
+				k, (long long)json_integer_value(json_object_get(v, "over")));
+		}
+		metrics_head(f, "sluice_limit_keys", "gauge", "keys a rate limit tracks, all workers");
+		json_object_foreach(json_object_get(st, "limits"), k, v)
+			fprintf(f, "sluice_limit_keys{limit=\"%s\"} %lld\n", k,
+				(long long)json_integer_value(json_object_get(v, "keys")));
 		json_decref(st);
 	}
 	if (sd->ctl_open) {

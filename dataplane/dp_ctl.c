@@ -293,6 +293,35 @@ dp_ctl_rtt(struct dp *dp, json_t *req, char **errs)
 	return json_pack("{s:b, s:i, s:i}", "ok", 1, "set", set, "unknown", unknown);
 }
 
+/* The rate limits' counters, summed over workers, by limit (the stats' "limits"). */
+static json_t *
+dp_ctl_limits_json(const struct dp *dp)
+{
+	json_t *o = json_object();
+	uint32_t i;
+
+	for (i = 0; dp->lb && i < dp->lb->nb_limits; i++) {
+		const struct lb_limit *l = &dp->lb->limits[i];
+		uint64_t matched = 0, over = 0, no_state = 0, keys = 0, recycled = 0;
+		unsigned int w;
+
+		for (w = 0; w < l->st->nb_workers; w++) {
+			matched += __atomic_load_n(&l->st->cnt[w].matched, __ATOMIC_RELAXED);
+			over += __atomic_load_n(&l->st->cnt[w].over, __ATOMIC_RELAXED);
+			no_state += __atomic_load_n(&l->st->cnt[w].no_state, __ATOMIC_RELAXED);
+			keys += __atomic_load_n(&l->st->t[w]->used, __ATOMIC_RELAXED);
+			recycled += __atomic_load_n(&l->st->t[w]->recycled, __ATOMIC_RELAXED);
+		}
+		json_object_set_new(o, l->name, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+			"algorithm", police_algo_name((enum police_algo)l->pp.algo),
+			"action", lb_limit_action_name((enum lb_limit_action)l->action),
+			"matched", (json_int_t)matched, "over", (json_int_t)over,
+			"no_state", (json_int_t)no_state, "keys", (json_int_t)keys,
+			"keys_recycled", (json_int_t)recycled));
+	}
+	return o;
+}
+
 /* The probe RTTs in force, by backend address (the stats' "probe_rtt_us"). */
 static json_t *
 dp_ctl_rtt_json(const struct dp *dp)
@@ -345,6 +374,7 @@ dp_ctl_stats(struct dp *dp)
 		flowlog_stats_json(dp->flowlog, counters);
 	json_object_set_new(o, "counters", counters);
 	json_object_set_new(o, "probe_rtt_us", dp_ctl_rtt_json(dp));
+	json_object_set_new(o, "limits", dp_ctl_limits_json(dp));
 	for (w = 0; w < dp->nb_workers; w++) {
 		json_t *wo = json_object();
 

@@ -163,6 +163,147 @@ out:
 	return rc;
 }
 
+static void
+lb_limit_state_put(struct lb_limit_state *st)
+{
+	unsigned int w;
+
+	if (!st || --st->refs)
+		return;
+	for (w = 0; st->t && w < st->nb_workers; w++)
+		police_table_free(st->t[w]);
+	free(st->t);
+	rte_free(st->cnt);
+	free(st);
+}
+
+/* A limit's state: prev's if it has the same limit (name, algorithm, state size, keys),
+ * else new tables for nb_workers workers. */
+static struct lb_limit_state *
+lb_limit_state_get(const struct lb *prev, const struct lb_conf_limit *cl, size_t slot,
+		   unsigned int nb_workers, char *err, size_t errlen)
+{
+	static uint32_t seq;            /* rte_hash names must differ */
+	struct lb_limit_state *st;
+	unsigned int w;
+	uint32_t i;
+
+	for (i = 0; prev && i < prev->nb_limits; i++) {
+		st = prev->limits[i].st;
+		if (strcmp(prev->limits[i].name, cl->name) == 0 && st->algo == cl->algo &&
+		    st->slot_size == slot && st->max_keys == cl->max_keys &&
+		    st->nb_workers == nb_workers) {
+			st->refs++;
+			return st;
+		}
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		goto nomem;
+	st->refs = 1;
+	st->algo = cl->algo;
+	st->slot_size = slot;
+	st->max_keys = cl->max_keys;
+	st->t = calloc(nb_workers ? nb_workers : 1, sizeof(*st->t));
+	st->cnt = rte_zmalloc("lb_limit_cnt", sizeof(*st->cnt) * (nb_workers ? nb_workers : 1),
+			      RTE_CACHE_LINE_SIZE);
+	if (!st->t || !st->cnt)
+		goto nomem;
+	for (w = 0; w < nb_workers; w++) {
+		char name[RTE_HASH_NAMESIZE];
+
+		snprintf(name, sizeof(name), "lim_%u_%u", seq++, w);
+		st->t[w] = police_table_create(name, cl->max_keys, slot, SOCKET_ID_ANY, err, errlen);
+		st->nb_workers = w + 1;
+		if (!st->t[w]) {
+			lb_limit_state_put(st);
+			return NULL;
+		}
+	}
+	st->nb_workers = nb_workers;
+	return st;
+nomem:
+	if (st)
+		lb_limit_state_put(st);
+	snprintf(err, errlen, "limit %s: out of memory", cl->name);
+	return NULL;
+}
+
+/* The limits of c, by priority (stable: the file's order breaks no tie, the check
+ * refused those). */
+static int
+lb_build_limits(struct lb *lb, const struct lb_conf *c, const struct lb *prev,
+		unsigned int nb_workers, char *err, size_t errlen)
+{
+	uint32_t i, j, n = 0;
+
+	if (!c->nb_limits)
+		return 0;
+	lb->limits = calloc(c->nb_limits, sizeof(*lb->limits));
+	if (!lb->limits) {
+		snprintf(err, errlen, "limits: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->nb_limits; i++) {
+		const struct lb_conf_limit *cl = &c->limits[i];
+		struct lb_limit *l;
+		uint64_t div = cl->key == LB_LIMIT_KEY_SERVICE && nb_workers ? nb_workers : 1;
+		uint64_t amount = cl->algo <= POLICE_LEAKY_BUCKET ? cl->rate : cl->limit;
+		uint64_t burst = cl->burst, least = cl->unit == POLICE_BYTES ? 1514 : 1;
+		char msg[256];
+
+		l = &lb->limits[n];
+		snprintf(l->name, sizeof(l->name), "%s", cl->name);
+		/* A service's budget is shared by every worker's flows: each gets its share
+		 * (flows spread over workers by their clients' tuples). */
+		amount = amount / div > least ? amount / div : least;
+		if (burst)
+			burst = burst / div > least ? burst / div : least;
+		if (police_params_set(&l->pp, (enum police_algo)cl->algo, (enum police_unit)cl->unit,
+				      amount, burst, (uint64_t)cl->window_ms * 1000000, msg,
+				      sizeof(msg)) != 0) {
+			snprintf(err, errlen, "limit %s: %s", cl->name, msg);
+			return -EINVAL;
+		}
+		l->key = cl->key;
+		l->action = cl->action;
+		l->dscp = cl->dscp;
+		l->unit = cl->unit;
+		l->prefix4 = cl->key == LB_LIMIT_KEY_PREFIX ? cl->prefix4 : 32;
+		l->prefix6 = cl->key == LB_LIMIT_KEY_PREFIX ? cl->prefix6 : 128;
+		l->has_service = cl->has_service;
+		l->proto = cl->proto;
+		l->vip_v6 = cl->vip.family == AF_INET6;
+		if (l->vip_v6)
+			memcpy(l->vip6, cl->vip.addr, 16);
+		else
+			memcpy(&l->vip, cl->vip.addr, 4);
+		l->port = rte_cpu_to_be_16(cl->vip.port);
+		l->has_from = cl->has_from;
+		l->from_v6 = cl->from.family == AF_INET6;
+		l->from_plen = cl->from_plen;
+		memcpy(l->from, cl->from.addr, 16);
+		l->id = i + 1;
+		l->st = lb_limit_state_get(prev, cl, police_state_size(&l->pp), nb_workers, err,
+					   errlen);
+		if (!l->st)
+			return -ENOMEM;
+		n++;
+		lb->nb_limits = n;
+	}
+	/* by priority, lowest first; equal priorities keep the file's order */
+	for (i = 1; i < n; i++) {
+		struct lb_limit x = lb->limits[i];
+		uint32_t px = c->limits[lb_conf_limit_find(c, x.name)].priority;
+
+		for (j = i; j > 0 &&
+		     c->limits[lb_conf_limit_find(c, lb->limits[j - 1].name)].priority > px; j--)
+			lb->limits[j] = lb->limits[j - 1];
+		lb->limits[j] = x;
+	}
+	return 0;
+}
+
 struct lb *
 lb_build(const struct lb_conf *c, struct neigh_table *neigh, uint64_t version,
 	 unsigned int nb_workers, char *err, size_t errlen)
@@ -242,6 +383,10 @@ lb_build_from(const struct lb_conf *c, struct neigh_table *neigh, uint64_t versi
 		}
 		lb->nb_svc++;
 	}
+	if (lb_build_limits(lb, c, prev, nb_workers, err, errlen) != 0) {
+		lb_free(lb);
+		return NULL;
+	}
 	return lb;
 }
 
@@ -265,6 +410,9 @@ lb_free(struct lb *lb)
 			free(p->maglev);
 		}
 	}
+	for (i = 0; i < lb->nb_limits; i++)
+		lb_limit_state_put(lb->limits[i].st);
+	free(lb->limits);
 	free(lb->pools);
 	free(lb->svc);
 	rte_hash_free(lb->svc_hash);

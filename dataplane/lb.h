@@ -31,6 +31,8 @@
 #include "lb_conf.h"
 #include "lb_policy_fp.h"
 #include "neigh.h"
+#include "police.h"
+#include "police_table.h"
 
 #define LB_LPORT_MIN 1024u              /* fnat source ports: 1024..65535 */
 
@@ -82,6 +84,44 @@ struct lb_svc_key {
 	uint32_t addr[4];       /* network order */
 };
 
+/* A rate limit's state on every worker, kept across table versions while the limit
+ * keeps its name, algorithm, state size and key count (else it starts afresh): the
+ * workers' keyed tables and their counters. Refcounted by the versions (control thread). */
+struct lb_limit_cnt {
+	uint64_t matched;               /* packets the limit charged */
+	uint64_t over;                  /* of them, over the limit (dropped, remarked, counted) */
+	uint64_t no_state;              /* passed: their key found no room */
+} __rte_cache_aligned;
+
+struct lb_limit_state {
+	uint32_t refs;
+	unsigned int nb_workers;
+	uint8_t algo;
+	size_t slot_size;
+	uint32_t max_keys;
+	struct police_table **t;        /* [nb_workers] */
+	struct lb_limit_cnt *cnt;       /* [nb_workers] */
+};
+
+/* A limit as workers apply it (lb_conf_limit, with addresses in network order). */
+struct lb_limit {
+	char name[LB_CONF_NAME_MAX];
+	struct police_params pp;        /* a service key: the rate split over the workers */
+	uint8_t key;                    /* enum lb_limit_key */
+	uint8_t action;                 /* enum lb_limit_action */
+	uint8_t dscp;
+	uint8_t unit;                   /* enum police_unit */
+	uint8_t prefix4, prefix6;
+	uint8_t has_service, proto, vip_v6;
+	uint8_t has_from, from_v6, from_plen;
+	uint16_t port;                  /* network order; 0: any port */
+	uint32_t vip;
+	uint8_t vip6[16];
+	uint8_t from[16];
+	uint32_t id;                    /* the key of a service-keyed limit */
+	struct lb_limit_state *st;
+};
+
 /* One version of the tables: immutable for workers once published. */
 struct lb {
 	uint64_t version;
@@ -90,6 +130,8 @@ struct lb {
 	uint32_t nb_svc;
 	struct lb_pool *pools;
 	uint32_t nb_pools;
+	struct lb_limit *limits;        /* by priority, lowest first */
+	uint32_t nb_limits;
 	struct neigh_table *neigh;      /* shared by every version; never freed with one */
 };
 

@@ -40,6 +40,7 @@
 #include "csum_fp.h"
 #include "lb.h"
 #include "maglev.h"
+#include "meter.h"
 #include "owner_fp.h"
 #include "pkt_fp.h"
 #include "worker.h"
@@ -1070,6 +1071,97 @@ lb_fnat_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned i
 	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 
+/* Whether limit l sees a client's packet: its service and its client prefix. */
+static inline int
+lb_limit_match(const struct lb_limit *l, const struct pkt_meta *meta)
+{
+	int v6 = meta->l3 == PKT_L3_IPV6;
+
+	if (l->has_service &&
+	    (l->proto != meta->l4_proto || l->vip_v6 != v6 || (l->port && l->port != meta->dport) ||
+	     (v6 ? memcmp(l->vip6, meta->addr.v6.dst, 16) != 0 : l->vip != meta->addr.v4.dst)))
+		return 0;
+	if (l->has_from) {
+		const uint8_t *src = v6 ? meta->addr.v6.src : (const uint8_t *)&meta->addr.v4.src;
+		unsigned int full = l->from_plen / 8, rest = l->from_plen % 8;
+
+		if (l->from_v6 != v6 || memcmp(src, l->from, full) != 0 ||
+		    (rest && ((src[full] ^ l->from[full]) & (uint8_t)(0xff << (8 - rest)))))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The rate limits on a client's packet to a service (docs/limits.md), lowest priority
+ * number first: each limit that sees it charges its key (a connection's first packet, a
+ * packet, or its IP bytes) and, over the limit, drops it (SL_CNT_POLICED: no later limit
+ * is charged), remarks its DSCP or only counts. new_flow: the packet opens a flow (a
+ * TCP SYN, a UDP flow's first datagram). SL_CNT_OK lets it on.
+ */
+static __rte_noinline int
+lb_police(const struct lb *lb, unsigned int widx, struct rte_mbuf *m, const struct pkt_meta *meta,
+	  int new_flow, uint64_t now_tsc, uint64_t *cnt)
+{
+	uint64_t now_ns = lb_tsc_ns(now_tsc);
+	uint32_t i;
+
+	for (i = 0; i < lb->nb_limits; i++) {
+		const struct lb_limit *l = &lb->limits[i];
+		struct lb_limit_cnt *c = &l->st->cnt[widx];
+		struct police_key k;
+		uint64_t cost;
+		void *st;
+
+		if (!lb_limit_match(l, meta))
+			continue;
+		cost = l->unit == POLICE_PACKETS ? 1 :
+		       l->unit == POLICE_BYTES ? (uint64_t)(meta->l4_off - meta->l3_off) + meta->l4_len :
+		       (uint64_t)new_flow;
+		if (!cost)
+			continue;
+		if (l->key == LB_LIMIT_KEY_SERVICE) {
+			memset(&k, 0, sizeof(k));
+			k.id = l->id;
+		} else if (meta->l3 == PKT_L3_IPV6) {
+			police_key_prefix(&k, 6, 0, meta->addr.v6.src, l->prefix6);
+		} else {
+			police_key_prefix(&k, 4, meta->addr.v4.src, NULL, l->prefix4);
+		}
+		c->matched++;
+		st = police_table_get(l->st->t[widx], &k);
+		if (unlikely(!st)) {
+			c->no_state++;
+			cnt[SL_CNT_POLICE_NO_STATE]++;
+			continue;
+		}
+		if (police_check(st, &l->pp, cost, now_ns))
+			continue;
+		c->over++;
+		switch (l->action) {
+		case LB_LIMIT_DROP:
+			return SL_CNT_POLICED;
+		case LB_LIMIT_REMARK:
+			meter_dscp_set(rte_pktmbuf_mtod_offset(m, void *, meta->l3_off), l->dscp);
+			cnt[SL_CNT_POLICE_REMARKED]++;
+			break;
+		default:
+			cnt[SL_CNT_POLICE_COUNTED]++;
+			break;
+		}
+	}
+	return SL_CNT_OK;
+}
+
+/* Whether a client's packet of no known flow would open one: a TCP SYN, any UDP. */
+static inline int
+lb_opens_flow(const struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	return meta->l4_proto != IPPROTO_TCP ||
+	       (lb_tcp_flags(m, meta) & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+	       RTE_TCP_SYN_FLAG;
+}
+
 /* A packet of no flow we know, either family: the service's, if any, starts one. */
 static inline int
 lb_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
@@ -1077,9 +1169,13 @@ lb_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int wi
        uint16_t *out_pi, uint64_t *cnt)
 {
 	const struct lb_service *s = lb_service_of(lb, meta);
+	int rc;
 
 	if (!s)
 		return SL_CNT_OK;
+	if (unlikely(lb->nb_limits) &&
+	    (rc = lb_police(lb, widx, m, meta, lb_opens_flow(m, meta), now, cnt)) != SL_CNT_OK)
+		return rc;
 	if (s->mode != LB_MODE_FNAT)
 		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
 	return lb_fnat_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
@@ -1109,8 +1205,14 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 		ct_delete(lw->ct, e);
 		e = NULL;
 	}
-	if (e)
+	if (e) {
+		int rc;
+
+		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG &&
+		    (rc = lb_police(lb, widx, m, meta, 0, now, cnt)) != SL_CNT_OK)
+			return rc;
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
+	}
 	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);
 }
 
@@ -1146,8 +1248,14 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 		ct_delete(lw->ct, e);
 		e = NULL;
 	}
-	if (e)
+	if (e) {
+		int rc;
+
+		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG &&
+		    (rc = lb_police(lb, widx, m, meta, 0, now, cnt)) != SL_CNT_OK)
+			return rc;
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
+	}
 	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);
 }
 

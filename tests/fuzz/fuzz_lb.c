@@ -6,8 +6,9 @@
  * both families, an MSS clamp, backends resolved; frames parsed by the dataplane's
  * parser, fragments put through the reassembly table, everything else through lb_input
  * as a worker would (state persists between inputs, so flows, replies and ICMP errors
- * about them meet). ASan and UBSan catch bad reads and writes; the checks below catch a
- * verdict that is not a counter, an out port that does not exist, or a frame that grew
+ * about them meet), through rate limits of three kinds (drop, remark, count; small key
+ * tables, so recycling runs too). ASan and UBSan catch bad reads and writes; the checks
+ * below catch a verdict that is not a counter, an out port that does not exist, or a frame that grew
  * past its buffer.
  *
  * Context: EAL (--no-huge, no PCI) started once in LLVMFuzzerInitialize; run as root.
@@ -52,7 +53,14 @@ static const char fz_conf[] =
 	"  - { vip: 198.18.0.100:81/tcp, pool: d81, mode: dsr, policy: sticky }\n"
 	"  - { vip: 198.18.0.100:82/tcp, pool: d82, mode: dsr-ipip }\n"
 	"  - { vip: \"[2001:db8::100]:80/tcp\", pool: web6, policy: least-conn }\n"
-	"  - { vip: \"[2001:db8::100]:53/udp\", pool: names6, mode: dsr-ipip }\n";
+	"  - { vip: \"[2001:db8::100]:53/udp\", pool: names6, mode: dsr-ipip }\n"
+	"limits:\n"
+	"  conns: { service: 198.18.0.100:80/tcp, algorithm: token-bucket, unit: connections,\n"
+	"           rate: 2, burst: 3, max_keys: 64 }\n"
+	"  bytes: { key: prefix, algorithm: sliding-window, unit: bytes, limit: 3000,\n"
+	"           window_ms: 1000, action: remark, dscp: 46, priority: 10, max_keys: 16 }\n"
+	"  shadow: { from: \"2001:db8::/32\", algorithm: sliding-log, limit: 4, window_ms: 500,\n"
+	"            action: count, priority: 5, max_keys: 8 }\n";
 
 /* The tables' per-worker arrays live in DPDK memory, which LeakSanitizer does not scan:
  * free them before it looks, or what they point to reads as leaked. */

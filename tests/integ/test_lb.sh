@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 58
+require_root 63
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -373,6 +373,70 @@ for n in 1 2 3; do
 	ip netns exec sl-be$n tc qdisc del dev eth0 clsact
 done
 ip -n sl-sw link del sw-dsr
+
+# Rate limits (docs/limits.md), from the config file, published by reload: sl-client held
+# to 5 new connections per second (burst 5) while sl-abuser, another client, is not;
+# measured from the clients' side with a curl loop (a dropped SYN fails the connect).
+# Then over 20 packets per second sl-client's packets are remarked DSCP EF, which a
+# capture on the backends shows; a limit changed at run time takes effect at once.
+curl_loop() {   # curl_loop NS SECONDS: "ok tried" for back-to-back requests
+	ip netns exec "$1" bash -c 'end=$((SECONDS + '"$2"')); ok=0; n=0
+		while ((SECONDS < end)); do
+			n=$((n + 1))
+			curl -s -o /dev/null --connect-timeout 0.25 -m 2 http://198.18.0.100/ && ok=$((ok + 1))
+		done; echo "$ok $n"'
+}
+cp "$CONF" "$CONF.nolimits"
+cat >>"$CONF" <<'LIMITS'
+limits:
+  per-client:
+    service: 198.18.0.100:80/tcp
+    from: 198.18.0.2/32
+    algorithm: token-bucket
+    unit: connections
+    rate: 5
+    burst: 5
+LIMITS
+v=$(reload | jq -r '.tables_version // .error')
+sleep 2         # a full bucket to start from
+read -r ok n < <(curl_loop sl-client 4)
+read -r aok an < <(curl_loop sl-abuser 4)
+check "limit: sl-client held to 5 connections/s (burst 5) for 4 s: $ok of $n answered (reload $v)" \
+	test "$ok" -ge 18 -a "$ok" -le 30 -a "$n" -gt "$ok"
+check_eq "limit: sl-abuser, another client, unaffected: every one of $an answered" "$an" "$aok"
+st=$(dp_query /run/sluice/dataplane.sock '{"cmd":"stats"}')
+check "limit: counted in stats ($(jq -c '.limits."per-client" | {matched, over, keys}' <<<"$st"))" \
+	jq -e '.limits."per-client".over > 0 and .counters.police_dropped > 0' <<<"$st"
+sed -i 's/^    rate: 5$/    rate: 50/; s/^    burst: 5$/    burst: 50/' "$CONF"
+v=$(reload | jq -r '.tables_version // .error')
+read -r ok n < <(curl_loop sl-client 2)
+check "limit: raised to 50/s at run time (reload $v), no restart: $ok of $n answered in 2 s" \
+	test "$ok" -ge 40
+cp "$CONF.nolimits" "$CONF"
+cat >>"$CONF" <<'LIMITS'
+limits:
+  ef:
+    from: 198.18.0.2/32
+    algorithm: leaky-bucket
+    unit: packets
+    rate: 20
+    burst: 20
+    action: remark
+    dscp: 46
+LIMITS
+v=$(reload | jq -r '.tables_version // .error')
+for n in 1 2 3; do
+	ip netns exec sl-be$n timeout 8 tcpdump -i eth0 -nn -c 1 -v 'tcp and (ip[1] & 0xfc) == 0xb8' \
+		>"$CONF.cap$n" 2>/dev/null &
+done
+sleep 1
+$CL timeout 10 wrk -t1 -c4 -d3s http://198.18.0.100/ >/dev/null 2>&1
+wait
+check "limit: over 20 packets/s, sl-client's packets reach the backends remarked DSCP EF (tos 0xb8)" \
+	grep -qh "tos 0xb8" "$CONF.cap1" "$CONF.cap2" "$CONF.cap3"
+cp "$CONF.nolimits" "$CONF"
+reload >/dev/null
+rm -f "$CONF.nolimits" "$CONF".cap*
 
 # Flow logs (docs/flow-logs.md): the lab logs every flow to $FLOWS. A flow is written when
 # it leaves the table; most of this test's are still there (TIME_WAIT is 120 s), so the

@@ -213,7 +213,10 @@ static const struct bad bads[] = {
 	{ L "    algorithm: token-bucket\n    rate: 1\n    burst: 1\n    rat: 2\n",
 	  "lab.yaml:6: limit x: unknown key 'rat'" },
 	{ "limits:\n  1x: { algorithm: token-bucket, rate: 1, burst: 1 }\n",
-	  "lab.yaml:2: limit name '1x': want 1 to 31 characters, starting with a letter" },
+	  "lab.yaml:2: limit name '1x': want 1 to 31 letters, digits, '-', '_' or '.', starting "
+	  "with a letter" },
+	{ "limits:\n  \"a b\": { algorithm: token-bucket, rate: 1, burst: 1 }\n",
+	  "lab.yaml:2: limit name 'a b': want 1 to 31 letters" },
 	{ "limits:\n  a: { algorithm: token-bucket, rate: 1, burst: 1, from: 198.18.0.0/16 }\n"
 	  "  b: { algorithm: fixed-window, limit: 5, window_ms: 1000, from: 198.18.3.0/24 }\n",
 	  "lab.yaml:3: limit b: can apply to the same packets as limit a (line 2) at the same "

@@ -1075,6 +1075,93 @@ suite_cleanup(void)
 	return 0;
 }
 
+/* The frame from another client address: the source and both checksums redone. */
+static void
+tf_from(struct tf_frame *f, uint32_t src)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f->b + sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	ip->src_addr = htonl(src);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
+/*
+ * Rate limits on the fast path (lb_police): connections per client, token bucket 1/s
+ * with a burst of 2 — two SYNs pass, the third is dropped (the worker counts the
+ * verdict) and the limit counts it over, a flow's later
+ * packets are not charged, another client has its own budget, a limit whose prefix the
+ * client is not in does nothing; remark sets the DSCP (ECN kept, checksum right); count
+ * passes and counts.
+ */
+static void
+test_limits_on_the_fast_path(void)
+{
+	struct tf_frame f, o;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(o.b + sizeof(struct rte_ether_hdr));
+	uint64_t remarked, counted;
+	uint16_t pi;
+	struct lb *lb = tf_tables("fnat", "rr",
+		"limits:\n"
+		"  per-client: { algorithm: token-bucket, unit: connections, rate: 1, burst: 2 }\n"
+		"  elsewhere: { from: 198.18.9.0/24, algorithm: fixed-window, limit: 1,\n"
+		"               window_ms: 60000, priority: 1 }\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+	CU_ASSERT_EQUAL_FATAL(lb->nb_limits, 2);
+	CU_ASSERT_STRING_EQUAL(lb->limits[0].name, "elsewhere");        /* by priority */
+	tf_tcp(&f, 41001, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 41002, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 41003, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_POLICED);
+	tf_tcp(&f, 41001, RTE_TCP_ACK_FLAG, 1, NULL, 0, 100);          /* the first flow goes on */
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 41004, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, TF_CLIENT + 1);                                     /* another client */
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(lb->limits[1].st->cnt[0].matched, 4);
+	CU_ASSERT_EQUAL(lb->limits[1].st->cnt[0].over, 1);
+	CU_ASSERT_EQUAL(lb->limits[0].st->cnt[0].matched, 0);
+	CU_ASSERT_EQUAL(lb->limits[1].st->t[0]->used, 2);               /* two clients' keys */
+
+	/* remark: packets over 1/s (burst 1) get DSCP EF (46), ECN bits kept */
+	remarked = tf_cnt[SL_CNT_POLICE_REMARKED];
+	lb = tf_tables("fnat", "rr",
+		"limits:\n  ef: { algorithm: leaky-bucket, rate: 1, burst: 1, action: remark,\n"
+		"        dscp: 46 }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+	tf_tcp(&f, 42001, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	((struct rte_ipv4_hdr *)(f.b + sizeof(struct rte_ether_hdr)))->type_of_service = 0x29;
+	tf_from(&f, TF_CLIENT);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(ip->type_of_service, 0x29);                     /* within the limit */
+	tf_tcp(&f, 42001, RTE_TCP_ACK_FLAG, 1, NULL, 0, 10);
+	((struct rte_ipv4_hdr *)(f.b + sizeof(struct rte_ether_hdr)))->type_of_service = 0x29;
+	tf_from(&f, TF_CLIENT);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(ip->type_of_service, (46 << 2) | 0x01);
+	CU_ASSERT(tf_ip_ok(ip));
+	CU_ASSERT(tf_tcp_ok(ip));
+	CU_ASSERT_EQUAL(tf_cnt[SL_CNT_POLICE_REMARKED], remarked + 1);
+
+	/* count: over the limit, passed and counted */
+	counted = tf_cnt[SL_CNT_POLICE_COUNTED];
+	lb = tf_tables("fnat", "rr",
+		"limits:\n  shadow: { algorithm: sliding-log, limit: 1, window_ms: 10000,\n"
+		"            action: count }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+	tf_tcp(&f, 43001, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 43002, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(tf_cnt[SL_CNT_POLICE_COUNTED], counted + 1);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_fnat_rewrites_with_full_checksums),
 	UNIT_TEST(test_dsr_changes_only_the_link_header),
@@ -1088,6 +1175,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_ipv6_fnat_and_dsr_ipip),
 	UNIT_TEST(test_lport_reply_owned_by_chooser),
 	UNIT_TEST(test_dsr_config_refusals),
+	UNIT_TEST(test_limits_on_the_fast_path),
 	{ NULL, NULL }
 };
 
