@@ -8,8 +8,8 @@
  * as a worker would (state persists between inputs, so flows, replies and ICMP errors
  * about them meet), through rate limits of three kinds (drop, remark, count; small key
  * tables, so recycling runs too). ASan and UBSan catch bad reads and writes; the checks
- * below catch a verdict that is not a counter, an out port that does not exist, or a frame that grew
- * past its buffer.
+ * below catch a verdict that is not a counter, an out port that does not exist, or a
+ * frame that grew past its buffer.
  *
  * Context: EAL (--no-huge, no PCI) started once in LLVMFuzzerInitialize; run as root.
  */
