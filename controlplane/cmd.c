@@ -32,6 +32,8 @@ struct cmd_def {
 };
 
 #define CMD_SVC_OPTS "pool policy mode sticky-ttl mss"
+#define CMD_LIMIT_OPTS "algorithm rate burst limit window-ms unit key prefix4 prefix6 " \
+		       "service from action dscp priority max-keys"
 #define CMD_POOL_OPTS "maglev-size check check-port check-path check-status check-send " \
 		      "check-expect inter-ms timeout-ms rise fall"
 
@@ -57,6 +59,13 @@ static const struct cmd_def cmd_table[] = {
 	  "backend set POOL ADDR:PORT [--weight 0-256] [--state ready|drain|maint]" },
 	{ "backend", "del", 2, 2, "", 1, cmd_backend_del, "backend del POOL ADDR:PORT" },
 	{ "backend", "list", 0, 1, "", 0, cmd_backend_list, "backend list [POOL]" },
+	{ "limit", "set", 1, 1, CMD_LIMIT_OPTS, 1, cmd_limit_set,
+	  "limit set NAME [--algorithm A] [--rate R --burst B | --limit L --window-ms W] "
+	  "[--unit packets|bytes|connections] [--key source|prefix|service] [--prefix4 N] "
+	  "[--prefix6 N] [--service ADDR:PORT/PROTO|any] [--from PREFIX|any] "
+	  "[--action drop|remark|count] [--dscp N] [--priority N] [--max-keys N]" },
+	{ "limit", "del", 1, 1, "", 1, cmd_limit_del, "limit del NAME" },
+	{ "limit", "list", 0, 0, "", 0, cmd_limit_list, "limit list" },
 	{ "config", "show", 0, 0, "", 0, cmd_config_show, "config show" },
 	{ "config", "save", 0, 1, "", 0, cmd_config_save, "config save [FILE]" },
 	{ "config", "check", 1, 1, "", 0, cmd_config_check, "config check FILE" },
@@ -300,7 +309,13 @@ cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid,
 		return cmd_refuse(sd, "out of memory", 0);
 	}
 	cmd_words(w, n, words, sizeof(words));
-	if (xdp_cmd_known(w[0]) && strcmp(w[0], "stats") != 0) {
+	/* limit: a NAME (a letter first) is the dataplane's, a CLASS (a number) the XDP
+	 * filter's; list shows both (cmd_limit.c) */
+	if (xdp_cmd_known(w[0]) && strcmp(w[0], "stats") != 0 &&
+	    !(strcmp(w[0], "limit") == 0 && n >= 2 &&
+	      (strcmp(w[1], "list") == 0 ||
+	       (n >= 3 && (strcmp(w[1], "set") == 0 || strcmp(w[1], "del") == 0) &&
+		((w[2][0] >= 'a' && w[2][0] <= 'z') || (w[2][0] >= 'A' && w[2][0] <= 'Z')))))) {
 		rc = cmd_filter(&x, w, n, &changed);
 		goto done;
 	}

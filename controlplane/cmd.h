@@ -91,7 +91,10 @@ char *cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t u
  * audits it, and frees def's output. Returns the reply line, malloc'd. */
 char *cmd_deferred_reply(struct sd *sd, struct cmd_deferred *def, int rc, const char *err);
 
-/* Handlers, by object (cmd_lb.c, cmd_sys.c). */
+/* Handlers, by object (cmd_lb.c, cmd_limit.c, cmd_sys.c). */
+int cmd_limit_set(struct cmd_ctx *x);
+int cmd_limit_del(struct cmd_ctx *x);
+int cmd_limit_list(struct cmd_ctx *x);
 int cmd_vip_add(struct cmd_ctx *x);
 int cmd_vip_set(struct cmd_ctx *x);
 int cmd_vip_del(struct cmd_ctx *x);

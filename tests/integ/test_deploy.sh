@@ -129,4 +129,7 @@ check_eq "completion: verbs" "add set del list" "$(complete_words sluicectl back
 check_eq "completion: --policy values" "maglev" "$(complete_words sluicectl vip add 198.18.0.100:80/tcp --policy ma)"
 check_eq "completion: --state values" "ready drain maint" "$(complete_words sluicectl backend set web 198.18.1.11:80 --state '')"
 check_eq "completion: --json after stats" "--json" "$(complete_words sluicectl stats --j)"
+check_eq "completion: a dataplane limit's --algorithm values" "sliding-log sliding-window" \
+	"$(complete_words sluicectl limit set per-client --algorithm sl)"
+check_eq "completion: an XDP class's options" "--pps" "$(complete_words sluicectl limit set 3 --pp)"
 finish

@@ -14,7 +14,7 @@
 # Bounded: every command under a timeout; lab down (by PID) on exit.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-require_root 58
+require_root 64
 
 LAB=$LIB_ROOT/deploy/lab.sh
 SD=$SLUICE_BUILD/controlplane/sluiced
@@ -245,6 +245,25 @@ check "least-latency over UDP: 40 queries answered, be3 (slow probe) picked only
 $C vip del 198.18.0.100:5353/udp >/dev/null
 $C pool del lat >/dev/null
 kill "${UDP_PIDS[@]}" 2>/dev/null
+
+# A dataplane rate limit from sluicectl (docs/limits.md): sl-client held to 5 new
+# connections per second; listed, in the metrics, then deleted and the client is free.
+check "limit set (a dataplane limit, by name)" $C limit set web-client --algorithm token-bucket \
+	--unit connections --rate 5 --burst 5 --service 198.18.0.100:80/tcp --from 198.18.0.2/32
+sleep 1
+got=$(ip netns exec sl-client bash -c 'end=$((SECONDS + 3)); ok=0; n=0
+	while ((SECONDS < end)); do n=$((n + 1))
+		curl -s -o /dev/null --connect-timeout 0.25 -m 2 http://198.18.0.100/ && ok=$((ok + 1))
+	done; echo "$ok $n"')
+read -r ok n <<<"$got"
+check "sl-client held to 5 connections/s by it: $ok of $n in 3 s" test "$ok" -ge 12 -a "$ok" -le 25 -a "$n" -gt "$ok"
+check "limit list shows it" bash -c "$C limit list | grep -q 'limit web-client .*token-bucket 5 connections/s burst 5'"
+ip netns exec sl-node curl -s -m 3 http://127.0.0.1:9477/metrics >"$TMP/metrics"
+check "its counters in the metrics" grep -qE '^sluice_limit_packets_total\{limit="web-client",result="over"\} [1-9]' "$TMP/metrics"
+check "limit del" $C limit del web-client
+got=$(ip netns exec sl-client bash -c 'ok=0; for i in $(seq 1 20); do
+	curl -s -o /dev/null --connect-timeout 0.5 -m 2 http://198.18.0.100/ && ok=$((ok + 1)); done; echo $ok')
+check_eq "and sl-client is free again: 20 back-to-back connections answered" 20 "$got"
 
 # the XDP filter through sluicectl
 check "block add with a TTL" $C block add 198.18.0.66/32 --ttl 60

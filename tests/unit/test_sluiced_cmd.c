@@ -286,11 +286,58 @@ test_store_begin_abort_finish(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "dir.yaml.tmp"));
 }
 
+/* The dataplane's limits from the command line: set creates (with the file's checks) and
+ * changes, list shows, del removes; a CLASS number stays the XDP filter's. */
+static void
+test_limit_verbs(void)
+{
+	char err[256];
+	int usage;
+	json_t *o;
+
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"set\",\"per-client\",\"--algorithm\","
+			"\"token-bucket\",\"--rate\",\"5\",\"--burst\",\"5\",\"--unit\","
+			"\"connections\",\"--service\",\"198.18.0.100:80/tcp\"]}", NULL, err,
+			sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(tsd.conf.nb_limits, 1);
+	CU_ASSERT_EQUAL(tsd.conf.limits[0].rate, 5);
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"set\",\"per-client\",\"--rate\",\"50\"]}",
+			NULL, NULL, 0));
+	CU_ASSERT_EQUAL(tsd.conf.limits[0].rate, 50);
+	CU_ASSERT_EQUAL(tsd.conf.limits[0].burst, 5);
+	/* refusals: a window's numbers on a bucket, a service that does not exist, a new
+	 * limit without an algorithm, overlap at one priority */
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"per-client\",\"--limit\",\"3\"]}",
+			 &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--limit and --window-ms are for the window"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"x\",\"--algorithm\",\"fixed-window\","
+			 "\"--limit\",\"3\",\"--window-ms\",\"1000\",\"--service\","
+			 "\"198.18.0.101:80/tcp\",\"--priority\",\"7\"]}", &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "limit x: service 198.18.0.101:80/tcp is not defined"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"y\",\"--rate\",\"3\"]}", &usage, err,
+			 sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs --algorithm"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"z\",\"--algorithm\",\"sliding-log\","
+			 "\"--limit\",\"3\",\"--window-ms\",\"1000\"]}", &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at the same priority 100"));
+	CU_ASSERT_EQUAL(tsd.conf.nb_limits, 1);                         /* none of them */
+	o = req("{\"argv\":[\"limit\",\"list\"],\"json\":true}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(o, "output")),
+				      "\"name\":\"per-client\""));
+	json_decref(o);
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"del\",\"per-client\"]}", NULL, NULL, 0));
+	CU_ASSERT_EQUAL(tsd.conf.nb_limits, 0);
+	/* a number is a class of the XDP filter, whose maps this test has not opened */
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"del\",\"3\"]}", NULL, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "XDP filter's maps are not open"));
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_change_persisted),
 	UNIT_TEST(test_refusals_keep_state),
 	UNIT_TEST(test_if_generation_current),
 	UNIT_TEST(test_reads),
+	UNIT_TEST(test_limit_verbs),
 	UNIT_TEST(test_group_commit),
 	UNIT_TEST(test_store_begin_abort_finish),
 	{ NULL, NULL },
