@@ -10,10 +10,10 @@
  * checked — the per-packet work of a policy, one packet at a time, and in bursts of 32
  * as a worker's loop has them (police_table_get_burst: one bulk lookup, the states
  * prefetched). Timed over all packets with rte_rdtsc, R rounds, median; the same loop
- * without the table (one state for every packet) is timed too: the algorithm alone. Peer, same run, same keys: DPDK's rte_meter srTCM
- * (RFC 2697) colour-blind check on state in the same table. Memory: EAL heap bytes in use
- * before and after creating a table of K keys, and of --big-keys keys (default 10M), per
- * key.
+ * without the table (one state for every packet) is timed too: the algorithm alone.
+ * Peer, same run, same keys: DPDK's rte_meter srTCM (RFC 2697) colour-blind check on
+ * state in the same table. Memory: EAL heap bytes in use before and after creating a
+ * table of K keys, and of --big-keys keys (default 10M), per key.
  *
  * Usage: police_bench [--keys K] [--packets P] [--rounds R] [--zipf S] [--big-keys N]
  *                     [-- EAL options]
@@ -222,8 +222,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (keys < 8 || packets < 1 || rounds < 1 || rounds > PB_ROUNDS_MAX) {
-		fprintf(stderr, "police_bench: want --keys >= 8, --packets >= 1, 1 <= --rounds <= %d\n",
-			PB_ROUNDS_MAX);
+		fprintf(stderr, "police_bench: want --keys >= 8, --packets >= 1, "
+			"1 <= --rounds <= %d\n", PB_ROUNDS_MAX);
 		return 2;
 	}
 	pb_hz = rte_get_tsc_hz();
@@ -236,9 +236,11 @@ main(int argc, char **argv)
 
 	memset(algos, 0, sizeof(algos));
 	algos[0].name = "token-bucket";
-	police_params_set(&algos[0].p, POLICE_TOKEN_BUCKET, POLICE_PACKETS, 100, 10, 0, err, sizeof(err));
+	police_params_set(&algos[0].p, POLICE_TOKEN_BUCKET, POLICE_PACKETS, 100, 10, 0, err,
+			  sizeof(err));
 	algos[1].name = "leaky-bucket";
-	police_params_set(&algos[1].p, POLICE_LEAKY_BUCKET, POLICE_PACKETS, 100, 10, 0, err, sizeof(err));
+	police_params_set(&algos[1].p, POLICE_LEAKY_BUCKET, POLICE_PACKETS, 100, 10, 0, err,
+			  sizeof(err));
 	algos[2].name = "fixed-window";
 	police_params_set(&algos[2].p, POLICE_FIXED_WINDOW, POLICE_PACKETS, 100, 0, POLICE_NS, err,
 			  sizeof(err));

@@ -95,7 +95,9 @@ flowlog_flow_end(struct flowlog_worker *fw, const struct ct_table *t, const stru
 		 (e->flags & LB_CT_IPIP) ? LB_MODE_DSR_IPIP : LB_MODE_DSR;
 	r.reason = flowlog_reason(e, why);
 	r.state = e->state;
-	r.policed = FLOWLOG_POLICED_NONE;
+	r.policed = (uint8_t)(((e->flags & LB_CT_LIMIT_REMARKED) ? FLOWLOG_POLICED_REMARKED : 0) |
+			      ((e->flags & LB_CT_LIMIT_COUNTED) ? FLOWLOG_POLICED_COUNTED : 0) |
+			      ((e->flags & LB_CT_LIMIT_DROPPED) ? FLOWLOG_POLICED_DROPPED : 0));
 	if (k6) {
 		memcpy(r.client, k6[CT_DIR_ORIG].src, 16);
 		memcpy(r.vip, k6[CT_DIR_ORIG].dst, 16);
@@ -185,6 +187,7 @@ flowlog_format(const struct flowlog_rec *r, unsigned int worker, uint64_t wall_n
 	       uint64_t now_tsc, uint64_t hz, char *buf, size_t len)
 {
 	char client[64], vip[64], backend[64], local[72], t_last[40], t_start[40], proto[8];
+	char policed[48];
 	uint64_t us = r->last_tsc > r->start_tsc ?
 		      flowlog_tsc_ns(r->last_tsc - r->start_tsc, hz) / 1000 : 0;
 	int n;
@@ -205,22 +208,35 @@ flowlog_format(const struct flowlog_rec *r, unsigned int worker, uint64_t wall_n
 		snprintf(proto, sizeof(proto), "udp");
 	else
 		snprintf(proto, sizeof(proto), "%u", r->proto);
+	if (r->policed) {
+		/* "policed":"remarked,dropped" */
+		snprintf(policed, sizeof(policed), "\"%s%s%s%s%s\"",
+			 (r->policed & FLOWLOG_POLICED_REMARKED) ? "remarked" : "",
+			 (r->policed & FLOWLOG_POLICED_REMARKED) &&
+			 (r->policed & ~FLOWLOG_POLICED_REMARKED) ? "," : "",
+			 (r->policed & FLOWLOG_POLICED_COUNTED) ? "counted" : "",
+			 (r->policed & FLOWLOG_POLICED_COUNTED) &&
+			 (r->policed & FLOWLOG_POLICED_DROPPED) ? "," : "",
+			 (r->policed & FLOWLOG_POLICED_DROPPED) ? "dropped" : "");
+	} else {
+		snprintf(policed, sizeof(policed), "null");
+	}
 	flowlog_time(t_last, sizeof(t_last), flowlog_wall(r->last_tsc, wall_ns, now_tsc, hz));
 	flowlog_time(t_start, sizeof(t_start), flowlog_wall(r->start_tsc, wall_ns, now_tsc, hz));
 	/* Every value is a number, a fixed word or an address we printed: nothing to
-	 * escape. "policed" is the limit decisions' place (flowlog.h). */
+	 * escape. "policed": what rate limits did to the flow (flowlog.h). */
 	n = snprintf(buf, len,
 		     "{\"time\":\"%s\",\"start\":\"%s\",\"duration_ms\":%" PRIu64 ".%03u,"
 		     "\"worker\":%u,\"client\":\"%s\",\"service\":\"%s/%s\",\"backend\":\"%s\","
 		     "\"local\":%s,\"policy\":\"%s\",\"mode\":\"%s\","
 		     "\"pkts_orig\":%" PRIu64 ",\"bytes_orig\":%" PRIu64 ","
 		     "\"pkts_reply\":%" PRIu64 ",\"bytes_reply\":%" PRIu64 ","
-		     "\"reason\":\"%s\",\"state\":\"%s\",\"policed\":null}\n",
+		     "\"reason\":\"%s\",\"state\":\"%s\",\"policed\":%s}\n",
 		     t_last, t_start, us / 1000, (unsigned int)(us % 1000), worker, client, vip,
 		     proto, backend, local, lb_policy_name((enum lb_policy)r->policy),
 		     lb_mode_name((enum lb_mode)r->mode), r->pkts[0], r->bytes[0], r->pkts[1],
 		     r->bytes[1], flowlog_reason_name((enum flowlog_reason)r->reason),
-		     ct_state_name((enum ct_state)r->state));
+		     ct_state_name((enum ct_state)r->state), policed);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 

@@ -21,8 +21,8 @@
  * other appenders and logrotate are safe; the path is reopened when it names another
  * file), or sends them to syslog (daemon.info).
  *
- * Limit decisions: struct flowlog_rec.policed is the hook for the policing stage; no
- * decision is recorded yet, and every record says "policed": null.
+ * Limit decisions: a flow's entry gathers what rate limits did to its packets (lb_police:
+ * remarked, counted over, dropped), and its record says so in "policed" (null: none).
  *
  * Shared state: a struct flowlog_worker's counters are written by its worker (or the
  * control thread once workers stopped) and read by the control thread, like the worker
@@ -61,9 +61,12 @@ enum flowlog_reason {
 	FLOWLOG_END__MAX
 };
 
-/* The hook for limit decisions (policing, a later stage): what it did to the flow. */
+/* What rate limits did to a flow's packets (bits; "policed": null when none). */
 enum flowlog_policed {
-	FLOWLOG_POLICED_NONE = 0,       /* no decision recorded: "policed": null */
+	FLOWLOG_POLICED_NONE = 0,
+	FLOWLOG_POLICED_REMARKED = 1,
+	FLOWLOG_POLICED_COUNTED = 2,    /* over a limit whose action is count */
+	FLOWLOG_POLICED_DROPPED = 4,    /* some of its packets dropped */
 };
 
 /* The counters, in the dataplane's stats JSON under these names. */
@@ -104,7 +107,7 @@ struct flowlog_rec {
 	uint8_t mode;           /* enum lb_mode */
 	uint8_t reason;         /* enum flowlog_reason */
 	uint8_t state;          /* enum ct_state when it left the table */
-	uint8_t policed;        /* enum flowlog_policed */
+	uint8_t policed;        /* enum flowlog_policed bits */
 	uint8_t pad;
 };
 

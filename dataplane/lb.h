@@ -140,6 +140,10 @@ struct lb {
 #define LB_CT_DSR         0x0002u        /* ct_entry.flags: dsr, the client's side only */
 #define LB_CT_IPIP        0x0004u        /* ct_entry.flags: dsr-ipip */
 #define LB_CT_V6          0x0008u        /* ct_entry.flags: an IPv6 flow */
+#define LB_CT_LIMIT_REMARKED 0x0010u    /* ct_entry.flags: a limit remarked a packet of it */
+#define LB_CT_LIMIT_COUNTED  0x0020u    /* ... found one over (action count) */
+#define LB_CT_LIMIT_DROPPED  0x0040u    /* ... dropped one */
+#define LB_CT_LIMIT_MASK     0x0070u
 #define LB_CT_POLICY_SHIFT 8             /* ct_entry.flags: the policy that placed it */
 #define LB_CT_POLICY_MASK 0x0f00u        /* (enum lb_policy; for the flow log) */
 _Static_assert(LB_POLICY__MAX <= (LB_CT_POLICY_MASK >> LB_CT_POLICY_SHIFT) + 1,

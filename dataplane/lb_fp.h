@@ -968,9 +968,10 @@ lb_fnat_backend(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsign
 static __rte_noinline int
 lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
 	   const struct lb_service *s, struct rte_mbuf *m, uint16_t pi,
-	   const struct pkt_meta *meta, uint64_t now, uint16_t *out_pi, uint64_t *cnt)
+	   const struct pkt_meta *meta, uint64_t now, uint16_t *out_pi, uint64_t *cnt,
+	   uint16_t decided)
 {
-	uint16_t flags = LB_CT_DSR | (s->mode == LB_MODE_DSR_IPIP ? LB_CT_IPIP : 0);
+	uint16_t flags = LB_CT_DSR | (s->mode == LB_MODE_DSR_IPIP ? LB_CT_IPIP : 0) | decided;
 	uint8_t f = lb_tcp_flags(m, meta);
 	const struct lb_backend *be;
 	struct ct_entry *e;
@@ -1026,7 +1027,8 @@ lb_dsr_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned in
 static __rte_noinline int
 lb_fnat_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
 	    const struct lb_service *s, struct rte_mbuf *m, uint16_t pi,
-	    const struct pkt_meta *meta, uint64_t now, uint16_t *out_pi, uint64_t *cnt)
+	    const struct pkt_meta *meta, uint64_t now, uint16_t *out_pi, uint64_t *cnt,
+	    uint16_t decided)
 {
 	const struct local_port *lp;
 	const struct lb_backend *be;
@@ -1067,7 +1069,8 @@ lb_fnat_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned i
 	}
 	if (!e)
 		return SL_CNT_LB_CT_FULL;
-	lb_flow_init(lw, e, lb, s, be, meta->l3 == PKT_L3_IPV6 ? LB_CT_V6 : 0, m, pi, cnt);
+	lb_flow_init(lw, e, lb, s, be, (uint16_t)((meta->l3 == PKT_L3_IPV6 ? LB_CT_V6 : 0) | decided),
+		     m, pi, cnt);
 	return lb_follow(dp, lw, e, CT_DIR_ORIG, m, meta, now, pi, out_pi, cnt);
 }
 
@@ -1097,11 +1100,12 @@ lb_limit_match(const struct lb_limit *l, const struct pkt_meta *meta)
  * number first: each limit that sees it charges its key (a connection's first packet, a
  * packet, or its IP bytes) and, over the limit, drops it (SL_CNT_POLICED: no later limit
  * is charged), remarks its DSCP or only counts. new_flow: the packet opens a flow (a
- * TCP SYN, a UDP flow's first datagram). SL_CNT_OK lets it on.
+ * TCP SYN, a UDP flow's first datagram). SL_CNT_OK lets it on. What was decided is or-ed
+ * into *decided (LB_CT_LIMIT_*), for the flow's entry and so its flow log record.
  */
 static __rte_noinline int
 lb_police(const struct lb *lb, unsigned int widx, struct rte_mbuf *m, const struct pkt_meta *meta,
-	  int new_flow, uint64_t now_tsc, uint64_t *cnt)
+	  int new_flow, uint64_t now_tsc, uint64_t *cnt, uint16_t *decided)
 {
 	uint64_t now_ns = lb_tsc_ns(now_tsc);
 	uint32_t i;
@@ -1140,13 +1144,16 @@ lb_police(const struct lb *lb, unsigned int widx, struct rte_mbuf *m, const stru
 		c->over++;
 		switch (l->action) {
 		case LB_LIMIT_DROP:
+			*decided |= LB_CT_LIMIT_DROPPED;
 			return SL_CNT_POLICED;
 		case LB_LIMIT_REMARK:
 			meter_dscp_set(rte_pktmbuf_mtod_offset(m, void *, meta->l3_off), l->dscp);
 			cnt[SL_CNT_POLICE_REMARKED]++;
+			*decided |= LB_CT_LIMIT_REMARKED;
 			break;
 		default:
 			cnt[SL_CNT_POLICE_COUNTED]++;
+			*decided |= LB_CT_LIMIT_COUNTED;
 			break;
 		}
 	}
@@ -1169,16 +1176,18 @@ lb_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int wi
        uint16_t *out_pi, uint64_t *cnt)
 {
 	const struct lb_service *s = lb_service_of(lb, meta);
+	uint16_t decided = 0;
 	int rc;
 
 	if (!s)
 		return SL_CNT_OK;
 	if (unlikely(lb->nb_limits) &&
-	    (rc = lb_police(lb, widx, m, meta, lb_opens_flow(m, meta), now, cnt)) != SL_CNT_OK)
+	    (rc = lb_police(lb, widx, m, meta, lb_opens_flow(m, meta), now, cnt, &decided)) !=
+	    SL_CNT_OK)
 		return rc;
 	if (s->mode != LB_MODE_FNAT)
-		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
-	return lb_fnat_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt);
+		return lb_dsr_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt, decided);
+	return lb_fnat_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt, decided);
 }
 
 /* An IPv6 packet: the same steps as lb_input over the IPv6 tuple table (not looked up
@@ -1206,11 +1215,15 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 		e = NULL;
 	}
 	if (e) {
+		uint16_t decided = 0;
 		int rc;
 
-		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG &&
-		    (rc = lb_police(lb, widx, m, meta, 0, now, cnt)) != SL_CNT_OK)
-			return rc;
+		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG) {
+			rc = lb_police(lb, widx, m, meta, 0, now, cnt, &decided);
+			e->flags |= decided;
+			if (rc != SL_CNT_OK)
+				return rc;
+		}
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
 	}
 	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);
@@ -1249,11 +1262,15 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 		e = NULL;
 	}
 	if (e) {
+		uint16_t decided = 0;
 		int rc;
 
-		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG &&
-		    (rc = lb_police(lb, widx, m, meta, 0, now, cnt)) != SL_CNT_OK)
-			return rc;
+		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG) {
+			rc = lb_police(lb, widx, m, meta, 0, now, cnt, &decided);
+			e->flags |= decided;
+			if (rc != SL_CNT_OK)
+				return rc;
+		}
 		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
 	}
 	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$LIB_ROOT/deploy/lab.sh
 BIN=$SLUICE_BUILD/dataplane/sluice-dataplane
 
-require_root 63
+require_root 64
 CONF=$(mktemp /tmp/sl-lab-conf.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -f "${BAD:-}" "$CONF"' EXIT
 cp "$LIB_ROOT/deploy/sluice-lab.yaml" "$CONF"
@@ -462,6 +462,8 @@ check "flow log: UDP flows on 198.18.0.100:53/udp" \
 	jq -e -s 'any(.[]; .service == "198.18.0.100:53/udp" and .state == "udp")' "$FLOWS"
 check "flow log: dsr-ipip flows, with no local side and no reply through us" \
 	jq -e -s 'any(.[]; .mode == "dsr-ipip" and .local == null and .pkts_reply == 0)' "$FLOWS"
+check "flow log: the flows the limit remarked say so (\"policed\": \"remarked\")" \
+	jq -e -s 'any(.[]; .policed == "remarked" and (.client | startswith("198.18.0.2:")))' "$FLOWS"
 written=$(grep -o 'flowlog_written=[0-9]*' /run/sluice/lab/dataplane.log | tail -1 | cut -d= -f2)
 check_eq "flow log: the final counters say as many records written as the file holds" \
 	"$lines" "${written:-none}"

@@ -208,40 +208,50 @@ done
 check "be3 up again after nginx restarts" bash -c "$C --json backend list web | jq -e '.backends[] | select(.backend == \"198.18.1.13:80\" and .health == \"up\")'"
 
 # Health-probe RTTs feed least-latency where there is no handshake (UDP): a name
-# service on port 5353 of every backend, be3's answering 200 ms late. sluiced's UDP
-# checks measure it, push the RTTs to the dataplane, and new UDP flows avoid be3.
-printf '#!/bin/sh\nsleep 0.2\nprintf "be3 "\nexec cat\n' >"$TMP/slow.sh"
-chmod +x "$TMP/slow.sh"
+# service on port 5353 of every backend, be3's answering 500 ms late. sluiced's UDP
+# checks measure it, push the RTTs to the dataplane, and new UDP flows avoid be3. The
+# responders are one process each (no fork per datagram). An address's RTT is its
+# slowest probe (be1..be3 also answer the lab's web and name checks, a few ms), so the
+# fast ones weigh about 40 times less than be3: their RTT x (flows + 1) stays below
+# be3's over this test's 30 flows.
+cat >"$TMP/udp_name.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5353))
+name, delay = sys.argv[1].encode(), float(sys.argv[2])
+while True:
+    m, a = s.recvfrom(2048)
+    time.sleep(delay)
+    s.sendto(name + b" " + m, a)
+PY
 UDP_PIDS=()
 for n in 1 2 3; do
-	script=/run/sluice/lab/be$n/udp-name.sh
-	((n == 3)) && script=$TMP/slow.sh
-	ip netns exec sl-be$n setsid socat UDP4-RECVFROM:5353,fork,reuseaddr EXEC:"$script" \
-		>/dev/null 2>&1 &
+	ip netns exec sl-be$n setsid /usr/bin/python3 "$TMP/udp_name.py" be$n \
+		"$( ((n == 3)) && echo 0.5 || echo 0)" >/dev/null 2>&1 &
 	UDP_PIDS+=($!)
 done
-$C pool add lat --check udp --check-port 5353 --check-send q --check-expect be --inter-ms 500 \
-	--timeout-ms 400 >/dev/null
+$C pool add lat --check udp --check-port 5353 --check-send q --check-expect be --inter-ms 1000 \
+	--timeout-ms 900 >/dev/null
 for n in 1 2 3; do $C backend add lat 198.18.1.1$n:5353 >/dev/null; done
 $C vip add 198.18.0.100:5353/udp --pool lat --policy least-latency >/dev/null
 rtts=
 for _ in $(seq 1 40); do
 	rtts=$(dp_query /run/sluice/dataplane.sock '{"cmd":"stats"}' | jq -c '.probe_rtt_us')
-	jq -e '(."198.18.1.13" // 0) >= 150000 and (."198.18.1.11" // 0) > 0 and (."198.18.1.12" // 0) > 0' \
+	jq -e '(."198.18.1.13" // 0) >= 400000 and (."198.18.1.11" // 0) > 0 and (."198.18.1.12" // 0) > 0' \
 		<<<"$rtts" >/dev/null && break
 	sleep 0.25
 done
-check "the probes' RTTs reach the dataplane, be3's 200 ms longer ($rtts)" \
-	jq -e '."198.18.1.13" >= 150000 and ."198.18.1.11" < ."198.18.1.13" / 2 and ."198.18.1.12" < ."198.18.1.13" / 2' <<<"$rtts"
-answers=$(for p in $(seq 50401 50440); do
-	echo q | $CL timeout 2 socat -T 1 - UDP4:198.18.0.100:5353,sourceport=$p 2>/dev/null | awk '{ print $1 }'
+check "the probes' RTTs reach the dataplane, be3's 500 ms longer ($rtts)" \
+	jq -e '."198.18.1.13" >= 400000 and ."198.18.1.11" < ."198.18.1.13" / 2 and ."198.18.1.12" < ."198.18.1.13" / 2' <<<"$rtts"
+answers=$(for p in $(seq 50401 50430); do
+	echo q | $CL timeout 3 socat -T 2 - UDP4:198.18.0.100:5353,sourceport=$p 2>/dev/null | awk '{ print $1 }'
 done | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
 be3=$(grep -o 'be3:[0-9]*' <<<"$answers" | cut -d: -f2)
 total=$(grep -o 'be[123]:[0-9]*' <<<"$answers" | cut -d: -f2 | awk '{ n += $1 } END { print n + 0 }')
-# p2c: be3 wins only when both draws are be3 (1 in 9, about 4 of 40); its cost stays
+# p2c: be3 wins only when both draws are be3 (1 in 9, about 3 of 30); its cost stays
 # above the others' RTT x (their flows + 1) for this many flows.
-check "least-latency over UDP: 40 queries answered, be3 (slow probe) picked only when both draws were it ($answers)" \
-	test "${total:-0}" -ge 38 -a "${be3:-0}" -le 12
+check "least-latency over UDP: 30 queries answered, be3 (slow probe) picked only when both draws were it ($answers)" \
+	test "${total:-0}" -ge 27 -a "${be3:-0}" -le 9
 $C vip del 198.18.0.100:5353/udp >/dev/null
 $C pool del lat >/dev/null
 kill "${UDP_PIDS[@]}" 2>/dev/null
@@ -261,9 +271,14 @@ check "limit list shows it" bash -c "$C limit list | grep -q 'limit web-client .
 ip netns exec sl-node curl -s -m 3 http://127.0.0.1:9477/metrics >"$TMP/metrics"
 check "its counters in the metrics" grep -qE '^sluice_limit_packets_total\{limit="web-client",result="over"\} [1-9]' "$TMP/metrics"
 check "limit del" $C limit del web-client
-got=$(ip netns exec sl-client bash -c 'ok=0; for i in $(seq 1 20); do
-	curl -s -o /dev/null --connect-timeout 0.5 -m 2 http://198.18.0.100/ && ok=$((ok + 1)); done; echo $ok')
-check_eq "and sl-client is free again: 20 back-to-back connections answered" 20 "$got"
+got=$(ip netns exec sl-client bash -c 'end=$((SECONDS + 3)); ok=0; n=0
+	while ((SECONDS < end)); do n=$((n + 1))
+		curl -s -o /dev/null --connect-timeout 0.5 -m 2 http://198.18.0.100/ && ok=$((ok + 1))
+	done; echo "$ok $n"')
+read -r ok n <<<"$got"
+# (held, a refused SYN costs its 0.25-0.5 s connect timeout: about 20 tries in 3 s)
+check "and sl-client is free again: $ok of $n back-to-back connections in 3 s" \
+	test "$n" -ge 40 -a "$ok" -ge $((n * 9 / 10))
 
 # the XDP filter through sluicectl
 check "block add with a TTL" $C block add 198.18.0.66/32 --ttl 60

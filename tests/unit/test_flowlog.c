@@ -840,7 +840,45 @@ suite_cleanup(void)
 	return 0;
 }
 
+/* What rate limits did, in "policed": the bits as words, null when none. */
+static void
+test_policed_field(void)
+{
+	static const struct { uint8_t bits; const char *want; } cases[] = {
+		{ FLOWLOG_POLICED_REMARKED, "remarked" },
+		{ FLOWLOG_POLICED_DROPPED, "dropped" },
+		{ FLOWLOG_POLICED_REMARKED | FLOWLOG_POLICED_DROPPED, "remarked,dropped" },
+		{ FLOWLOG_POLICED_COUNTED | FLOWLOG_POLICED_DROPPED, "counted,dropped" },
+		{ FLOWLOG_POLICED_REMARKED | FLOWLOG_POLICED_COUNTED | FLOWLOG_POLICED_DROPPED,
+		  "remarked,counted,dropped" },
+	};
+	struct flowlog_rec r;
+	char line[FLOWLOG_LINE_MAX];
+	unsigned int i;
+	json_t *o;
+
+	memset(&r, 0, sizeof(r));
+	r.proto = IPPROTO_TCP;
+	r.start_tsc = r.last_tsc = 1000;
+	CU_ASSERT_FATAL(flowlog_format(&r, 0, 1000000000ULL * 1700000000ULL, 1000, 1000000000ULL,
+				       line, sizeof(line)) > 0);
+	o = json_loads(line, 0, NULL);
+	CU_ASSERT(json_is_null(json_object_get(o, "policed")));
+	json_decref(o);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.policed = cases[i].bits;
+		CU_ASSERT_FATAL(flowlog_format(&r, 0, 1000000000ULL * 1700000000ULL, 1000,
+					       1000000000ULL, line, sizeof(line)) > 0);
+		o = json_loads(line, 0, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o, "policed")) ?: "",
+				       cases[i].want);
+		json_decref(o);
+	}
+}
+
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_policed_field),
 	UNIT_TEST(test_fnat_fin_record),
 	UNIT_TEST(test_rst_reuse_and_evicted),
 	UNIT_TEST(test_dsr_udp_timeout),
