@@ -422,12 +422,74 @@ lc_u64(struct lc *p, yaml_node_t *n, const char *what, uint64_t *out)
 	return 0;
 }
 
+static const char *const lc_meter_keys[] = {
+	"cir", "cbs", "ebs", "pir", "pbs", "eir", "green", "yellow", "red", "green_dscp",
+	"yellow_dscp", "red_dscp", "colour_aware", "l1_overhead",
+};
+
+static int
+lc_meter_key(const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(lc_meter_keys) / sizeof(lc_meter_keys[0]); i++)
+		if (strcmp(key, lc_meter_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One of a meter's keys (lc_meter_keys) onto l. */
+static int
+lc_meter_value(struct lc *p, yaml_node_t *v, const char *name, const char *key,
+	       struct lb_conf_limit *l)
+{
+	static const char *const colours[] = { "green", "yellow", "red" };
+	uint64_t *nums[] = { &l->cir, &l->cbs, &l->ebs, &l->pir, &l->pbs, &l->eir };
+	unsigned long u;
+	const char *val;
+	int rc = 0, i, e;
+
+	for (i = 0; i < 6; i++)
+		if (strcmp(key, lc_meter_keys[i]) == 0)
+			return lc_u64(p, v, key, nums[i]);
+	for (i = 0; i < 3; i++) {
+		char dk[16];
+
+		if (strcmp(key, colours[i]) == 0) {
+			if (!(val = lc_scalar(p, v, key, &rc)))
+				return rc;
+			if ((e = lb_colour_action_parse(val)) < 0)
+				return lc_fail(p, v, "limit %s: %s '%.32s': want transmit, remark or "
+					       "drop", name, key, val);
+			l->colour_action[i] = (uint8_t)e;
+			return 0;
+		}
+		snprintf(dk, sizeof(dk), "%s_dscp", colours[i]);
+		if (strcmp(key, dk) == 0) {
+			if ((rc = lc_uint(p, v, key, 63, &u)) != 0)
+				return rc;
+			l->colour_dscp[i] = (uint8_t)u;
+			return 0;
+		}
+	}
+	if (!(val = lc_scalar(p, v, key, &rc)))
+		return rc;
+	if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0)
+		return lc_fail(p, v, "limit %s: %s '%.32s': want true or false", name, key, val);
+	if (strcmp(key, "colour_aware") == 0)
+		l->colour_aware = strcmp(val, "true") == 0;
+	else
+		l->l1_overhead = strcmp(val, "true") == 0;
+	return 0;
+}
+
 /* One limit, "name: { ... }" (lb_conf.h shows every key). */
 static int
 lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 {
-	yaml_node_t *dscp_node = NULL, *p4_node = NULL, *p6_node = NULL;
-	yaml_node_t *bucket_node = NULL, *window_node = NULL;
+	yaml_node_t *dscp_node = NULL, *p4_node = NULL, *p6_node = NULL, *unit_node = NULL;
+	yaml_node_t *bucket_node = NULL, *window_node = NULL, *meter_node = NULL;
+	yaml_node_t *action_node = NULL;
 	int rc = 0, have_algo = 0, e;
 	const char *name = lc_scalar(p, kn, "limit name", &rc), *val;
 	yaml_node_pair_t *pr;
@@ -449,6 +511,7 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 	l->unit = POLICE_PACKETS;
 	l->priority = LB_CONF_LIMIT_PRIORITY_DEFAULT;
 	l->max_keys = LB_CONF_LIMIT_KEYS_DEFAULT;
+	l->colour_action[2] = LB_COLOUR_DROP;   /* green, yellow transmit; red dropped */
 	if (n->type != YAML_MAPPING_NODE)
 		return lc_fail(p, n, "limit %s: want a mapping with algorithm, rate/limit, ...", name);
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
@@ -490,13 +553,18 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 		} else if (strcmp(key, "algorithm") == 0) {
 			if (!(val = lc_scalar(p, v, "algorithm", &rc)))
 				return rc;
-			if ((e = police_algo_parse(val)) < 0)
+			if ((e = lb_limit_algo_parse(val)) < 0)
 				return lc_fail(p, v, "limit %s: algorithm '%.32s': want token-bucket, "
-					       "leaky-bucket, fixed-window, sliding-log or "
-					       "sliding-window", name, val);
+					       "leaky-bucket, fixed-window, sliding-log, "
+					       "sliding-window, srtcm, trtcm or trtcm-rfc4115", name, val);
 			l->algo = (uint8_t)e;
 			have_algo = 1;
+		} else if (lc_meter_key(key)) {
+			if ((rc = lc_meter_value(p, v, name, key, l)) != 0)
+				return rc;
+			meter_node = v;
 		} else if (strcmp(key, "unit") == 0) {
+			unit_node = v;
 			if (!(val = lc_scalar(p, v, "unit", &rc)))
 				return rc;
 			if ((e = police_unit_parse(val)) < 0)
@@ -521,6 +589,7 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 			l->window_ms = (uint32_t)u;
 			window_node = v;
 		} else if (strcmp(key, "action") == 0) {
+			action_node = v;
 			if (!(val = lc_scalar(p, v, "action", &rc)))
 				return rc;
 			if ((e = lb_limit_action_parse(val)) < 0)
@@ -543,11 +612,27 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 		} else {
 			return lc_fail(p, k, "limit %s: unknown key '%.32s' (service, from, key, "
 				       "prefix4, prefix6, algorithm, unit, rate, burst, limit, "
-				       "window_ms, action, dscp, priority, max_keys)", name, key);
+				       "window_ms, action, dscp, priority, max_keys; meters: cir, "
+				       "cbs, ebs, pir, pbs, eir, green, yellow, red, green_dscp, "
+				       "yellow_dscp, red_dscp, colour_aware, l1_overhead)", name, key);
 		}
 	}
 	if (!have_algo)
 		return lc_fail(p, n, "limit %s: no algorithm", name);
+	if (LB_LIMIT_IS_METER(l->algo)) {
+		if (bucket_node || window_node || action_node || dscp_node)
+			return lc_fail(p, bucket_node ? bucket_node : window_node ? window_node :
+				       action_node ? action_node : dscp_node,
+				       "limit %s: %s is a meter: it takes cir, cbs, ... and an action "
+				       "per colour (green, yellow, red), not rate, burst, limit, "
+				       "window_ms, action or dscp", name, lb_limit_algo_name(l->algo));
+		if (!unit_node)
+			l->unit = POLICE_BYTES;         /* a meter counts bytes */
+		return 0;
+	}
+	if (meter_node)
+		return lc_fail(p, meter_node, "limit %s: cir, cbs, ..., colours and colour_aware "
+			       "are for the meters (srtcm, trtcm, trtcm-rfc4115)", name);
 	if (l->algo <= POLICE_LEAKY_BUCKET && window_node)
 		return lc_fail(p, window_node, "limit %s: limit and window_ms are for the window "
 			       "algorithms; %s takes rate and burst", name, police_algo_name(l->algo));

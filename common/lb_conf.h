@@ -43,6 +43,15 @@
  *       action: drop                # drop | remark (dscp: N) | count
  *       priority: 100               # lower first; overlapping limits need different ones
  *       max_keys: 65536             # keys kept per worker (least recently used recycled)
+ *     trunk:                        # a three-colour meter: srtcm (cir, cbs, ebs), trtcm
+ *       algorithm: trtcm            # (cir, cbs, pir, pbs), trtcm-rfc4115 (cir, cbs, eir,
+ *       cir: 1250000                # ebs); bytes per second and bytes; unit is bytes
+ *       cbs: 15000
+ *       pir: 2500000
+ *       pbs: 30000
+ *       yellow: remark              # green, yellow, red: transmit | remark | drop
+ *       yellow_dscp: 12             #   (defaults: transmit, transmit, drop)
+ *       colour_aware: true          # input colour from the DSCP; l1_overhead: true
  *
  * The model is shared by the dataplane (which builds its tables from it), sluiced (which
  * owns it, changes it for sluicectl, saves it with lb_conf_emit and pushes that text to
@@ -160,6 +169,22 @@ enum lb_limit_key {
 	LB_LIMIT_KEY__MAX
 };
 
+/* lb_conf_limit.algo past enum police_algo: the three-colour meters (dataplane/meter.h),
+ * whose numbers are the RFCs' (bytes per second and bytes) and whose actions are per
+ * colour. */
+#define LB_LIMIT_SRTCM          16      /* RFC 2697 */
+#define LB_LIMIT_TRTCM          17      /* RFC 2698 */
+#define LB_LIMIT_TRTCM_RFC4115  18      /* RFC 4115 */
+#define LB_LIMIT_IS_METER(a)    ((a) >= LB_LIMIT_SRTCM)
+
+/* A colour's action (the order of dataplane/meter.h's enum meter_action). */
+enum lb_colour_action {
+	LB_COLOUR_TRANSMIT,
+	LB_COLOUR_REMARK,
+	LB_COLOUR_DROP,
+	LB_COLOUR_ACTION__MAX
+};
+
 enum lb_limit_action {
 	LB_LIMIT_DROP,
 	LB_LIMIT_REMARK,        /* set the DSCP to dscp and forward */
@@ -189,6 +214,13 @@ struct lb_conf_limit {
 	uint32_t window_ms;     /* windows */
 	uint32_t priority;      /* lower runs first */
 	uint32_t max_keys;      /* per worker */
+	/* meters: bytes per second, bytes; per colour (green, yellow, red) an action and
+	 * the DSCP a remark writes */
+	uint64_t cir, cbs, ebs, pir, pbs, eir;
+	uint8_t colour_aware;   /* the input colour from the DSCP (RFC 2597 drop precedence) */
+	uint8_t l1_overhead;    /* meter 24 bytes more per packet (preamble, gap, FCS) */
+	uint8_t colour_action[3];       /* enum lb_colour_action */
+	uint8_t colour_dscp[3];
 	int line;
 };
 
@@ -267,6 +299,11 @@ void lb_prefix_format(const struct lb_addr *a, uint8_t plen, char *buf, size_t l
 const char *lb_limit_key_name(enum lb_limit_key k);
 const char *lb_limit_action_name(enum lb_limit_action a);
 int lb_limit_key_parse(const char *s);
+/* A limit's algorithm: police.h's names and srtcm, trtcm, trtcm-rfc4115. */
+const char *lb_limit_algo_name(unsigned int algo);
+int lb_limit_algo_parse(const char *s);
+const char *lb_colour_action_name(enum lb_colour_action a);
+int lb_colour_action_parse(const char *s);
 int lb_limit_action_parse(const char *s);
 /* Index of the limit named name, or -1. */
 int lb_conf_limit_find(const struct lb_conf *c, const char *name);

@@ -162,6 +162,43 @@ static const char *const lb_limit_action_names[LB_LIMIT_ACTION__MAX] = {
 	[LB_LIMIT_DROP] = "drop", [LB_LIMIT_REMARK] = "remark", [LB_LIMIT_COUNT] = "count",
 };
 
+static const char *const lb_meter_names[] = { "srtcm", "trtcm", "trtcm-rfc4115" };
+static const char *const lb_colour_action_names[LB_COLOUR_ACTION__MAX] = {
+	[LB_COLOUR_TRANSMIT] = "transmit", [LB_COLOUR_REMARK] = "remark",
+	[LB_COLOUR_DROP] = "drop",
+};
+
+const char *
+lb_limit_algo_name(unsigned int algo)
+{
+	if (LB_LIMIT_IS_METER(algo))
+		return algo <= LB_LIMIT_TRTCM_RFC4115 ? lb_meter_names[algo - LB_LIMIT_SRTCM] : "?";
+	return police_algo_name((enum police_algo)algo) ?: "?";
+}
+
+int
+lb_limit_algo_parse(const char *s)
+{
+	int e = police_algo_parse(s);
+
+	if (e >= 0)
+		return e;
+	e = lb_name_find(s, lb_meter_names, 3);
+	return e < 0 ? -1 : LB_LIMIT_SRTCM + e;
+}
+
+const char *
+lb_colour_action_name(enum lb_colour_action a)
+{
+	return a < LB_COLOUR_ACTION__MAX ? lb_colour_action_names[a] : "?";
+}
+
+int
+lb_colour_action_parse(const char *s)
+{
+	return lb_name_find(s, lb_colour_action_names, LB_COLOUR_ACTION__MAX);
+}
+
 const char *
 lb_limit_key_name(enum lb_limit_key k)
 {
@@ -505,6 +542,72 @@ lb_limits_overlap(const struct lb_conf_limit *a, const struct lb_conf_limit *b)
 	return 1;
 }
 
+#define LB_METER_RATE_MAX 100000000000ULL        /* bytes per second: 800 Gbit/s */
+
+/*
+ * A meter's numbers as its RFC wants them, in bytes per second and bytes: a committed
+ * rate; every bucket that exists holds a full-size packet (1514 bytes, 1538 with the L1
+ * overhead), or that colour could never be given to one; RFC 2698's peak rate at least
+ * its committed rate; RFC 4115's excess bucket only with an excess rate. The dataplane's
+ * meter_profile_build says the same (dataplane/meter.c).
+ */
+static int
+lb_check_meter(const struct lb_conf_limit *l, char *msg, size_t len)
+{
+	uint64_t pkt = 1514 + (l->l1_overhead ? 24 : 0);
+
+	if (l->unit != POLICE_BYTES) {
+		snprintf(msg, len, "meters count bytes: unit must be bytes");
+		return -1;
+	}
+	if (l->cir == 0 || l->cir > LB_METER_RATE_MAX || l->pir > LB_METER_RATE_MAX ||
+	    l->eir > LB_METER_RATE_MAX) {
+		snprintf(msg, len, "cir (1 to %llu bytes per second) is needed; pir and eir at "
+			 "most as much", LB_METER_RATE_MAX);
+		return -1;
+	}
+	switch (l->algo) {
+	case LB_LIMIT_SRTCM:
+		if (l->pir || l->pbs || l->eir) {
+			snprintf(msg, len, "takes cir, cbs and ebs (not pir, pbs, eir)");
+			return -1;
+		}
+		if ((l->cbs && l->cbs < pkt) || (l->ebs && l->ebs < pkt) || !(l->cbs || l->ebs)) {
+			snprintf(msg, len, "cbs and ebs: at least one, each 0 or at least %llu bytes "
+				 "(one full-size packet)", (unsigned long long)pkt);
+			return -1;
+		}
+		return 0;
+	case LB_LIMIT_TRTCM:
+		if (l->eir || l->ebs) {
+			snprintf(msg, len, "takes cir, cbs, pir and pbs (not eir, ebs)");
+			return -1;
+		}
+		if (l->pir < l->cir) {
+			snprintf(msg, len, "pir %llu below cir %llu (RFC 2698 needs PIR >= CIR)",
+				 (unsigned long long)l->pir, (unsigned long long)l->cir);
+			return -1;
+		}
+		if (l->cbs < pkt || l->pbs < pkt) {
+			snprintf(msg, len, "cbs and pbs: at least %llu bytes (one full-size packet)",
+				 (unsigned long long)pkt);
+			return -1;
+		}
+		return 0;
+	default:
+		if (l->pir || l->pbs) {
+			snprintf(msg, len, "takes cir, cbs, eir and ebs (not pir, pbs)");
+			return -1;
+		}
+		if (l->cbs < pkt || (l->eir && l->ebs < pkt) || (!l->eir && l->ebs)) {
+			snprintf(msg, len, "cbs at least %llu bytes; ebs too with an eir, 0 without",
+				 (unsigned long long)pkt);
+			return -1;
+		}
+		return 0;
+	}
+}
+
 static int
 lb_check_limit(const struct lb_conf *c, uint32_t i, const char *name, char *err, size_t errlen)
 {
@@ -519,9 +622,15 @@ lb_check_limit(const struct lb_conf *c, uint32_t i, const char *name, char *err,
 			snprintf(err, errlen, "%s: limit %s: defined twice", where, l->name);
 			return -EINVAL;
 		}
-	if (police_params_set(&pp, (enum police_algo)l->algo, (enum police_unit)l->unit,
-			      l->algo <= POLICE_LEAKY_BUCKET ? l->rate : l->limit, l->burst,
-			      (uint64_t)l->window_ms * 1000000, msg, sizeof(msg)) != 0) {
+	if (LB_LIMIT_IS_METER(l->algo)) {
+		if (lb_check_meter(l, msg, sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s: limit %s: %s: %s", where, l->name,
+				 lb_limit_algo_name(l->algo), msg);
+			return -EINVAL;
+		}
+	} else if (police_params_set(&pp, (enum police_algo)l->algo, (enum police_unit)l->unit,
+				     l->algo <= POLICE_LEAKY_BUCKET ? l->rate : l->limit, l->burst,
+				     (uint64_t)l->window_ms * 1000000, msg, sizeof(msg)) != 0) {
 		snprintf(err, errlen, "%s: limit %s: %s", where, l->name, msg);
 		return -EINVAL;
 	}
@@ -877,10 +986,35 @@ lb_emit_limit(struct lb_emit *m, const struct lb_conf_limit *l)
 		lb_emit_uint(m, l->prefix6);
 	}
 	lb_emit_str(m, "algorithm");
-	lb_emit_str(m, police_algo_name(l->algo));
+	lb_emit_str(m, lb_limit_algo_name(l->algo));
 	lb_emit_str(m, "unit");
 	lb_emit_str(m, police_unit_name(l->unit));
-	if (l->algo <= POLICE_LEAKY_BUCKET) {
+	if (LB_LIMIT_IS_METER(l->algo)) {
+		static const char *const nums[] = { "cir", "cbs", "ebs", "pir", "pbs", "eir" };
+		static const char *const colours[] = { "green", "yellow", "red" };
+		const uint64_t v6[] = { l->cir, l->cbs, l->ebs, l->pir, l->pbs, l->eir };
+		char k[16];
+		int i;
+
+		for (i = 0; i < 6; i++)
+			if (v6[i]) {
+				lb_emit_str(m, nums[i]);
+				lb_emit_uint(m, v6[i]);
+			}
+		for (i = 0; i < 3; i++) {
+			lb_emit_str(m, colours[i]);
+			lb_emit_str(m, lb_colour_action_name(l->colour_action[i]));
+			if (l->colour_action[i] == LB_COLOUR_REMARK) {
+				snprintf(k, sizeof(k), "%s_dscp", colours[i]);
+				lb_emit_str(m, k);
+				lb_emit_uint(m, l->colour_dscp[i]);
+			}
+		}
+		lb_emit_str(m, "colour_aware");
+		lb_emit_str(m, l->colour_aware ? "true" : "false");
+		lb_emit_str(m, "l1_overhead");
+		lb_emit_str(m, l->l1_overhead ? "true" : "false");
+	} else if (l->algo <= POLICE_LEAKY_BUCKET) {
 		lb_emit_str(m, "rate");
 		lb_emit_uint(m, l->rate);
 		lb_emit_str(m, "burst");
@@ -891,9 +1025,11 @@ lb_emit_limit(struct lb_emit *m, const struct lb_conf_limit *l)
 		lb_emit_str(m, "window_ms");
 		lb_emit_uint(m, l->window_ms);
 	}
-	lb_emit_str(m, "action");
-	lb_emit_str(m, lb_limit_action_name(l->action));
-	if (l->action == LB_LIMIT_REMARK) {
+	if (!LB_LIMIT_IS_METER(l->algo)) {
+		lb_emit_str(m, "action");
+		lb_emit_str(m, lb_limit_action_name(l->action));
+	}
+	if (!LB_LIMIT_IS_METER(l->algo) && l->action == LB_LIMIT_REMARK) {
 		lb_emit_str(m, "dscp");
 		lb_emit_uint(m, l->dscp);
 	}

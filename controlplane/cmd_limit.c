@@ -53,6 +53,9 @@ cmd_limit_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
 	int e, rc;
 
 	if ((s = cmd_opt(x, "algorithm"))) {
+		if (LB_LIMIT_IS_METER(lb_limit_algo_parse(s)))
+			return cmd_fail(x, 0, "--algorithm %s: the meters are set in the config file "
+					"for now (docs/limits.md; sluicectl config reload)", s);
 		if ((e = police_algo_parse(s)) < 0)
 			return cmd_fail(x, 1, "--algorithm '%.32s': want token-bucket, leaky-bucket, "
 					"fixed-window, sliding-log or sliding-window", s);
@@ -154,6 +157,10 @@ cmd_limit_set(struct cmd_ctx *x)
 	if (i >= 0) {
 		if (!x->a.nopt)
 			return cmd_fail(x, 1, "limit set %s: nothing to change", name);
+		if (LB_LIMIT_IS_METER(c->limits[i].algo))
+			return cmd_fail(x, 0, "limit %s is a meter (%s): change it in the config file "
+					"for now (docs/limits.md; sluicectl config reload)", name,
+					lb_limit_algo_name(c->limits[i].algo));
 		return cmd_limit_opts(x, &c->limits[i]);
 	}
 	if (!cmd_opt(x, "algorithm"))
@@ -197,8 +204,16 @@ cmd_limit_print(FILE *f, const struct lb_conf_limit *l)
 {
 	char v[96];
 
-	fprintf(f, "limit %-16s %s ", l->name, police_algo_name(l->algo));
-	if (l->algo <= POLICE_LEAKY_BUCKET)
+	fprintf(f, "limit %-16s %s ", l->name, lb_limit_algo_name(l->algo));
+	if (LB_LIMIT_IS_METER(l->algo))
+		fprintf(f, "cir %llu B/s cbs %llu ebs %llu pir %llu pbs %llu eir %llu, "
+			"green %s yellow %s red %s", (unsigned long long)l->cir,
+			(unsigned long long)l->cbs, (unsigned long long)l->ebs,
+			(unsigned long long)l->pir, (unsigned long long)l->pbs,
+			(unsigned long long)l->eir, lb_colour_action_name(l->colour_action[0]),
+			lb_colour_action_name(l->colour_action[1]),
+			lb_colour_action_name(l->colour_action[2]));
+	else if (l->algo <= POLICE_LEAKY_BUCKET)
 		fprintf(f, "%llu %s/s burst %llu", (unsigned long long)l->rate,
 			police_unit_name(l->unit), (unsigned long long)l->burst);
 	else
@@ -215,8 +230,9 @@ cmd_limit_print(FILE *f, const struct lb_conf_limit *l)
 		lb_prefix_format(&l->from, l->from_plen, v, sizeof(v));
 		fprintf(f, ", from %s", v);
 	}
-	fprintf(f, ", %s", lb_limit_action_name(l->action));
-	if (l->action == LB_LIMIT_REMARK)
+	if (!LB_LIMIT_IS_METER(l->algo))
+		fprintf(f, ", %s", lb_limit_action_name(l->action));
+	if (!LB_LIMIT_IS_METER(l->algo) && l->action == LB_LIMIT_REMARK)
 		fprintf(f, " dscp %u", l->dscp);
 	fprintf(f, ", priority %u, max-keys %u\n", l->priority, l->max_keys);
 }
@@ -225,14 +241,25 @@ static json_t *
 cmd_limit_json(const struct lb_conf_limit *l)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name", l->name,
-			      "algorithm", police_algo_name(l->algo),
+			      "algorithm", lb_limit_algo_name(l->algo),
 			      "unit", police_unit_name(l->unit),
 			      "key", lb_limit_key_name(l->key),
 			      "action", lb_limit_action_name(l->action),
 			      "priority", (int)l->priority, "max_keys", (int)l->max_keys);
 	char v[96];
 
-	if (l->algo <= POLICE_LEAKY_BUCKET) {
+	if (LB_LIMIT_IS_METER(l->algo)) {
+		json_object_set_new(o, "cir", json_integer((json_int_t)l->cir));
+		json_object_set_new(o, "cbs", json_integer((json_int_t)l->cbs));
+		json_object_set_new(o, "ebs", json_integer((json_int_t)l->ebs));
+		json_object_set_new(o, "pir", json_integer((json_int_t)l->pir));
+		json_object_set_new(o, "pbs", json_integer((json_int_t)l->pbs));
+		json_object_set_new(o, "eir", json_integer((json_int_t)l->eir));
+		json_object_set_new(o, "green", json_string(lb_colour_action_name(l->colour_action[0])));
+		json_object_set_new(o, "yellow", json_string(lb_colour_action_name(l->colour_action[1])));
+		json_object_set_new(o, "red", json_string(lb_colour_action_name(l->colour_action[2])));
+		json_object_del(o, "action");
+	} else if (l->algo <= POLICE_LEAKY_BUCKET) {
 		json_object_set_new(o, "rate", json_integer((json_int_t)l->rate));
 		json_object_set_new(o, "burst", json_integer((json_int_t)l->burst));
 	} else {

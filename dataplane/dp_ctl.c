@@ -302,22 +302,33 @@ dp_ctl_limits_json(const struct dp *dp)
 
 	for (i = 0; dp->lb && i < dp->lb->nb_limits; i++) {
 		const struct lb_limit *l = &dp->lb->limits[i];
-		uint64_t matched = 0, over = 0, no_state = 0, keys = 0, recycled = 0;
-		unsigned int w;
+		uint64_t matched = 0, over = 0, no_state = 0, keys = 0, recycled = 0, col[3] = { 0 };
+		unsigned int w, k;
+		json_t *lo;
 
 		for (w = 0; w < l->st->nb_workers; w++) {
+			for (k = 0; k < 3; k++)
+				col[k] += __atomic_load_n(&l->st->cnt[w].colour[k], __ATOMIC_RELAXED);
 			matched += __atomic_load_n(&l->st->cnt[w].matched, __ATOMIC_RELAXED);
 			over += __atomic_load_n(&l->st->cnt[w].over, __ATOMIC_RELAXED);
 			no_state += __atomic_load_n(&l->st->cnt[w].no_state, __ATOMIC_RELAXED);
 			keys += __atomic_load_n(&l->st->t[w]->used, __ATOMIC_RELAXED);
 			recycled += __atomic_load_n(&l->st->t[w]->recycled, __ATOMIC_RELAXED);
 		}
-		json_object_set_new(o, l->name, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-			"algorithm", police_algo_name((enum police_algo)l->pp.algo),
-			"action", lb_limit_action_name((enum lb_limit_action)l->action),
+		lo = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
+			"algorithm", lb_limit_algo_name(l->st->algo),
 			"matched", (json_int_t)matched, "over", (json_int_t)over,
 			"no_state", (json_int_t)no_state, "keys", (json_int_t)keys,
-			"keys_recycled", (json_int_t)recycled));
+			"keys_recycled", (json_int_t)recycled);
+		if (l->meter) {
+			json_object_set_new(lo, "green", json_integer((json_int_t)col[0]));
+			json_object_set_new(lo, "yellow", json_integer((json_int_t)col[1]));
+			json_object_set_new(lo, "red", json_integer((json_int_t)col[2]));
+		} else {
+			json_object_set_new(lo, "action", json_string(lb_limit_action_name(
+				(enum lb_limit_action)l->action)));
+		}
+		json_object_set_new(o, l->name, lo);
 	}
 	return o;
 }

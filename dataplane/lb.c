@@ -229,6 +229,38 @@ nomem:
 	return NULL;
 }
 
+/* A meter limit's profile (dataplane/meter.h); a service's budget: its rates split over
+ * div workers (the bursts stay whole: each must hold a packet). */
+static int
+lb_build_meter(struct lb_limit *l, const struct lb_conf_limit *cl, uint64_t div, char *msg,
+	       size_t len)
+{
+	struct meter_params mp;
+	int i;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.algo = cl->algo == LB_LIMIT_SRTCM ? METER_ALGO_SRTCM :
+		  cl->algo == LB_LIMIT_TRTCM ? METER_ALGO_TRTCM : METER_ALGO_TRTCM_RFC4115;
+	mp.cir_Bps = cl->cir / div ? cl->cir / div : 1;
+	mp.pir_Bps = cl->pir / div;
+	mp.eir_Bps = cl->eir / div;
+	mp.cbs_bytes = cl->cbs;
+	mp.pbs_bytes = cl->pbs;
+	mp.ebs_bytes = cl->ebs;
+	mp.colour_aware = cl->colour_aware;
+	mp.l1_overhead = cl->l1_overhead;
+	for (i = 0; i < RTE_COLORS; i++) {
+		mp.action[i] = cl->colour_action[i];    /* the same order as enum meter_action */
+		mp.remark_dscp[i] = cl->colour_dscp[i];
+	}
+	l->meter = rte_zmalloc("lb_meter", sizeof(*l->meter), RTE_CACHE_LINE_SIZE);
+	if (!l->meter) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	return meter_profile_build(l->meter, &mp, msg, len);
+}
+
 /* The limits of c, by priority (stable: the file's order breaks no tie, the check
  * refused those). */
 static int
@@ -252,16 +284,23 @@ lb_build_limits(struct lb *lb, const struct lb_conf *c, const struct lb *prev,
 		uint64_t burst = cl->burst, least = cl->unit == POLICE_BYTES ? 1514 : 1;
 		char msg[256];
 
-		l = &lb->limits[n];
+		l = &lb->limits[n++];
+		lb->nb_limits = n;      /* counted now: lb_free frees what a refusal leaves */
 		snprintf(l->name, sizeof(l->name), "%s", cl->name);
 		/* A service's budget is shared by every worker's flows: each gets its share
 		 * (flows spread over workers by their clients' tuples). */
 		amount = amount / div > least ? amount / div : least;
 		if (burst)
 			burst = burst / div > least ? burst / div : least;
-		if (police_params_set(&l->pp, (enum police_algo)cl->algo, (enum police_unit)cl->unit,
-				      amount, burst, (uint64_t)cl->window_ms * 1000000, msg,
-				      sizeof(msg)) != 0) {
+		if (LB_LIMIT_IS_METER(cl->algo)) {
+			if (lb_build_meter(l, cl, div, msg, sizeof(msg)) != 0) {
+				snprintf(err, errlen, "limit %s: %s", cl->name, msg);
+				return -EINVAL;
+			}
+			l->pp.unit = POLICE_BYTES;
+		} else if (police_params_set(&l->pp, (enum police_algo)cl->algo,
+					     (enum police_unit)cl->unit, amount, burst,
+					     (uint64_t)cl->window_ms * 1000000, msg, sizeof(msg)) != 0) {
 			snprintf(err, errlen, "limit %s: %s", cl->name, msg);
 			return -EINVAL;
 		}
@@ -284,12 +323,10 @@ lb_build_limits(struct lb *lb, const struct lb_conf *c, const struct lb *prev,
 		l->from_plen = cl->from_plen;
 		memcpy(l->from, cl->from.addr, 16);
 		l->id = i + 1;
-		l->st = lb_limit_state_get(prev, cl, police_state_size(&l->pp), nb_workers, err,
-					   errlen);
+		l->st = lb_limit_state_get(prev, cl, l->meter ? POLICE_STATE_SIZE :
+					   police_state_size(&l->pp), nb_workers, err, errlen);
 		if (!l->st)
 			return -ENOMEM;
-		n++;
-		lb->nb_limits = n;
 	}
 	/* by priority, lowest first; equal priorities keep the file's order */
 	for (i = 1; i < n; i++) {
@@ -410,8 +447,10 @@ lb_free(struct lb *lb)
 			free(p->maglev);
 		}
 	}
-	for (i = 0; i < lb->nb_limits; i++)
+	for (i = 0; i < lb->nb_limits; i++) {
 		lb_limit_state_put(lb->limits[i].st);
+		rte_free(lb->limits[i].meter);
+	}
 	free(lb->limits);
 	free(lb->pools);
 	free(lb->svc);

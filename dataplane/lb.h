@@ -32,6 +32,7 @@
 #include "lb_policy_fp.h"
 #include "neigh.h"
 #include "police.h"
+#include "meter.h"
 #include "police_table.h"
 
 #define LB_LPORT_MIN 1024u              /* fnat source ports: 1024..65535 */
@@ -91,6 +92,7 @@ struct lb_limit_cnt {
 	uint64_t matched;               /* packets the limit charged */
 	uint64_t over;                  /* of them, over the limit (dropped, remarked, counted) */
 	uint64_t no_state;              /* passed: their key found no room */
+	uint64_t colour[3];             /* meters: packets by output colour */
 } __rte_cache_aligned;
 
 struct lb_limit_state {
@@ -119,6 +121,7 @@ struct lb_limit {
 	uint8_t vip6[16];
 	uint8_t from[16];
 	uint32_t id;                    /* the key of a service-keyed limit */
+	struct meter_profile *meter;    /* a three-colour meter's profile; NULL: pp */
 	struct lb_limit_state *st;
 };
 

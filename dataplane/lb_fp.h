@@ -1095,6 +1095,67 @@ lb_limit_match(const struct lb_limit *l, const struct pkt_meta *meta)
 	return 1;
 }
 
+/* Key of limit l for a client's packet. */
+static inline void
+lb_limit_key(const struct lb_limit *l, const struct pkt_meta *meta, struct police_key *k)
+{
+	if (l->key == LB_LIMIT_KEY_SERVICE) {
+		memset(k, 0, sizeof(*k));
+		k->id = l->id;
+	} else if (meta->l3 == PKT_L3_IPV6) {
+		police_key_prefix(k, 6, 0, meta->addr.v6.src, l->prefix6);
+	} else {
+		police_key_prefix(k, 4, meta->addr.v4.src, NULL, l->prefix4);
+	}
+}
+
+/* A three-colour meter (dataplane/meter.h) on a client's packet: its IP bytes metered in
+ * its key's state (started on this packet's clock when new), the input colour from its
+ * DSCP if the meter is colour-aware, then the colour's action. */
+static __rte_noinline int
+lb_police_meter(const struct lb_limit *l, unsigned int widx, struct rte_mbuf *m,
+		const struct pkt_meta *meta, uint64_t now_tsc, uint64_t *cnt, uint16_t *decided)
+{
+	struct lb_limit_cnt *c = &l->st->cnt[widx];
+	void *l3 = rte_pktmbuf_mtod_offset(m, void *, meta->l3_off);
+	struct meter_counters mc = { { 0 }, { 0 } };
+	enum rte_color in = RTE_COLOR_GREEN, out;
+	enum meter_action act;
+	struct police_key k;
+	int created;
+	void *st;
+
+	lb_limit_key(l, meta, &k);
+	c->matched++;
+	st = police_table_get_new(l->st->t[widx], &k, &created);
+	if (unlikely(!st)) {
+		c->no_state++;
+		cnt[SL_CNT_POLICE_NO_STATE]++;
+		return SL_CNT_OK;
+	}
+	if (created)
+		meter_state_init(st, l->meter, now_tsc);
+	if (l->meter->colour_aware)
+		in = meter_dscp_colour(meter_dscp_get(l3));
+	out = meter_run(l->meter, st, (uint32_t)(meta->l4_off - meta->l3_off) + meta->l4_len,
+			now_tsc, in, &mc, &act);
+	c->colour[out]++;
+	if (out != RTE_COLOR_GREEN)
+		c->over++;
+	switch (act) {
+	case METER_DROP:
+		*decided |= LB_CT_LIMIT_DROPPED;
+		return SL_CNT_POLICED;
+	case METER_REMARK:
+		meter_dscp_set(l3, l->meter->remark_dscp[out]);
+		cnt[SL_CNT_POLICE_REMARKED]++;
+		*decided |= LB_CT_LIMIT_REMARKED;
+		return SL_CNT_OK;
+	default:
+		return SL_CNT_OK;
+	}
+}
+
 /*
  * The rate limits on a client's packet to a service (docs/limits.md), lowest priority
  * number first: each limit that sees it charges its key (a connection's first packet, a
@@ -1119,19 +1180,19 @@ lb_police(const struct lb *lb, unsigned int widx, struct rte_mbuf *m, const stru
 
 		if (!lb_limit_match(l, meta))
 			continue;
+		if (l->meter) {
+			int rc = lb_police_meter(l, widx, m, meta, now_tsc, cnt, decided);
+
+			if (rc != SL_CNT_OK)
+				return rc;
+			continue;
+		}
 		cost = l->unit == POLICE_PACKETS ? 1 :
 		       l->unit == POLICE_BYTES ? (uint64_t)(meta->l4_off - meta->l3_off) + meta->l4_len :
 		       (uint64_t)new_flow;
 		if (!cost)
 			continue;
-		if (l->key == LB_LIMIT_KEY_SERVICE) {
-			memset(&k, 0, sizeof(k));
-			k.id = l->id;
-		} else if (meta->l3 == PKT_L3_IPV6) {
-			police_key_prefix(&k, 6, 0, meta->addr.v6.src, l->prefix6);
-		} else {
-			police_key_prefix(&k, 4, meta->addr.v4.src, NULL, l->prefix4);
-		}
+		lb_limit_key(l, meta, &k);
 		c->matched++;
 		st = police_table_get(l->st->t[widx], &k);
 		if (unlikely(!st)) {

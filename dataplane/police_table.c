@@ -99,9 +99,18 @@ police_table_evict(struct police_table *t)
 void *
 police_table_get(struct police_table *t, const struct police_key *k)
 {
+	int created;
+
+	return police_table_get_new(t, k, &created);
+}
+
+void *
+police_table_get_new(struct police_table *t, const struct police_key *k, int *created)
+{
 	int32_t pos = rte_hash_lookup(t->h, k);
 	int i;
 
+	*created = pos < 0;
 	if (pos >= 0) {
 		t->ref[pos] = 1;        /* used again: a second chance */
 		return t->slots + (size_t)pos * t->slot_size;

@@ -61,6 +61,9 @@ void police_table_free(struct police_table *t);
  * (counted in insert_failed; the caller lets the packet through). Context: the owner.
  */
 void *police_table_get(struct police_table *t, const struct police_key *k);
+/* The same, saying in *created whether k was new (its state zeroed just now): states that
+ * need more than zeroes to start (a meter's clock) are initialised by the caller. */
+void *police_table_get_new(struct police_table *t, const struct police_key *k, int *created);
 
 /*
  * The same for n keys at once (n <= POLICE_BURST_MAX), as a worker holds a burst: one

@@ -6,8 +6,8 @@
  * both families, an MSS clamp, backends resolved; frames parsed by the dataplane's
  * parser, fragments put through the reassembly table, everything else through lb_input
  * as a worker would (state persists between inputs, so flows, replies and ICMP errors
- * about them meet), through rate limits of three kinds (drop, remark, count; small key
- * tables, so recycling runs too). ASan and UBSan catch bad reads and writes; the checks
+ * about them meet), through rate limits of four kinds (drop, remark, count, a trTCM
+ * meter; small key tables, so recycling runs too). ASan and UBSan catch bad reads and writes; the checks
  * below catch a verdict that is not a counter, an out port that does not exist, or a
  * frame that grew past its buffer.
  *
@@ -60,7 +60,10 @@ static const char fz_conf[] =
 	"  bytes: { key: prefix, algorithm: sliding-window, unit: bytes, limit: 3000,\n"
 	"           window_ms: 1000, action: remark, dscp: 46, priority: 10, max_keys: 16 }\n"
 	"  shadow: { from: \"2001:db8::/32\", algorithm: sliding-log, limit: 4, window_ms: 500,\n"
-	"            action: count, priority: 5, max_keys: 8 }\n";
+	"            action: count, priority: 5, max_keys: 8 }\n"
+	"  meter: { algorithm: trtcm, cir: 2000, cbs: 1514, pir: 4000, pbs: 3028,\n"
+	"           yellow: remark, yellow_dscp: 12, colour_aware: true, priority: 1,\n"
+	"           max_keys: 8 }\n";
 
 /* The tables' per-worker arrays live in DPDK memory, which LeakSanitizer does not scan:
  * free them before it looks, or what they point to reads as leaked. */

@@ -221,8 +221,28 @@ static const struct bad bads[] = {
 	  "  b: { algorithm: fixed-window, limit: 5, window_ms: 1000, from: 198.18.3.0/24 }\n",
 	  "lab.yaml:3: limit b: can apply to the same packets as limit a (line 2) at the same "
 	  "priority 100: give one a different priority (lower runs first)" },
+	{ L "    algorithm: trtcm\n    cir: 2000\n    cbs: 1514\n    pir: 1000\n    pbs: 1514\n",
+	  "lab.yaml:2: limit x: trtcm: pir 1000 below cir 2000 (RFC 2698 needs PIR >= CIR)" },
+	{ L "    algorithm: srtcm\n    unit: packets\n    cir: 2000\n    cbs: 1514\n",
+	  "limit x: srtcm: meters count bytes: unit must be bytes" },
+	{ L "    algorithm: srtcm\n    cbs: 1514\n", "limit x: srtcm: cir (1 to" },
+	{ L "    algorithm: srtcm\n    cir: 1000\n    cbs: 1000\n",
+	  "cbs and ebs: at least one, each 0 or at least 1514 bytes" },
+	{ L "    algorithm: srtcm\n    cir: 1000\n    cbs: 1514\n    l1_overhead: true\n",
+	  "at least 1538 bytes" },
+	{ L "    algorithm: srtcm\n    cir: 1000\n    cbs: 1514\n    rate: 5\n",
+	  "lab.yaml:6: limit x: srtcm is a meter: it takes cir, cbs" },
+	{ L "    algorithm: token-bucket\n    rate: 1\n    burst: 1\n    red: drop\n",
+	  "lab.yaml:6: limit x: cir, cbs, ..., colours and colour_aware are for the meters" },
+	{ L "    algorithm: srtcm\n    cir: 1000\n    cbs: 1514\n    red: police\n",
+	  "lab.yaml:6: limit x: red 'police': want transmit, remark or drop" },
+	{ L "    algorithm: srtcm\n    cir: 1000\n    cbs: 1514\n    colour_aware: yes\n",
+	  "colour_aware 'yes': want true or false" },
+	{ L "    algorithm: trtcm-rfc4115\n    cir: 1000\n    cbs: 1514\n    ebs: 1514\n",
+	  "cbs at least 1514 bytes; ebs too with an eir, 0 without" },
 #undef L
 };
+
 
 static void
 test_bad_files(void)
@@ -403,6 +423,43 @@ test_check_command_made(void)
 	lb_conf_free(&c);
 }
 
+/* Meters in the file: defaults (unit bytes, red dropped), colours and options, and the
+ * emitted text reads back to the same model. */
+static void
+test_meter_limits(void)
+{
+	static const char text[] =
+		"limits:\n"
+		"  a: { algorithm: srtcm, cir: 125000, cbs: 3000, ebs: 6000 }\n"
+		"  b: { algorithm: trtcm, cir: 1000, cbs: 1538, pir: 2000, pbs: 1538, yellow: remark,\n"
+		"       yellow_dscp: 12, red: remark, red_dscp: 14, colour_aware: true,\n"
+		"       l1_overhead: true, priority: 5 }\n"
+		"  c: { algorithm: trtcm-rfc4115, cir: 1000, cbs: 1514, eir: 500, ebs: 1514,\n"
+		"       green: transmit, priority: 7 }\n";
+	struct lb_conf c, d;
+	char *out;
+	size_t len;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(c.nb_limits, 3);
+	CU_ASSERT_EQUAL(c.limits[0].algo, LB_LIMIT_SRTCM);
+	CU_ASSERT_EQUAL(c.limits[0].unit, POLICE_BYTES);
+	CU_ASSERT_EQUAL(c.limits[0].colour_action[0], LB_COLOUR_TRANSMIT);
+	CU_ASSERT_EQUAL(c.limits[0].colour_action[2], LB_COLOUR_DROP);
+	CU_ASSERT_EQUAL(c.limits[1].algo, LB_LIMIT_TRTCM);
+	CU_ASSERT_EQUAL(c.limits[1].colour_action[1], LB_COLOUR_REMARK);
+	CU_ASSERT_EQUAL(c.limits[1].colour_dscp[2], 14);
+	CU_ASSERT(c.limits[1].colour_aware && c.limits[1].l1_overhead);
+	CU_ASSERT_EQUAL(c.limits[2].algo, LB_LIMIT_TRTCM_RFC4115);
+	CU_ASSERT_STRING_EQUAL(lb_limit_algo_name(c.limits[2].algo), "trtcm-rfc4115");
+	CU_ASSERT_EQUAL_FATAL(lb_conf_emit(&c, &out, &len), 0);
+	CU_ASSERT_EQUAL_FATAL(parse(out, &d), 0);
+	CU_ASSERT(same_model(&c, &d));
+	free(out);
+	lb_conf_free(&c);
+	lb_conf_free(&d);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_check_defaults),
 	UNIT_TEST(test_emit_round_trip),
@@ -410,6 +467,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_good_file),
 	UNIT_TEST(test_bad_files),
 	UNIT_TEST(test_load_missing_file),
+	UNIT_TEST(test_meter_limits),
 	{ NULL, NULL },
 };
 

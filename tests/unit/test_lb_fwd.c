@@ -1162,6 +1162,52 @@ test_limits_on_the_fast_path(void)
 	CU_ASSERT_EQUAL(tf_cnt[SL_CNT_POLICE_COUNTED], counted + 1);
 }
 
+/* A trTCM (RFC 2698) meter on the fast path: cir 1000 B/s with cbs 1514, pir 2000 B/s
+ * with pbs 3028, a flow's packets of 100 IP bytes back to back: the first fifteen fit
+ * the committed bucket (green, untouched), the next fifteen only the peak one (yellow:
+ * remarked to DSCP 12, the checksum right), the rest neither (red: dropped). */
+static void
+test_meter_limit_colours(void)
+{
+	struct tf_frame f, o;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(o.b + sizeof(struct rte_ether_hdr));
+	int i, green = 0, yellow = 0, red = 0, order_ok = 1, last = 0;
+	uint16_t pi;
+	struct lb *lb = tf_tables("fnat", "rr",
+		"limits:\n  trunk: { algorithm: trtcm, cir: 1000, cbs: 1514, pir: 2000, pbs: 3028,\n"
+		"           yellow: remark, yellow_dscp: 12 }\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb->limits[0].meter);
+	tf_tcp(&f, 44001, RTE_TCP_SYN_FLAG, 1, NULL, 0, 60);    /* 100 IP bytes each */
+	for (i = 0; i < 45; i++) {
+		int rc, colour;
+
+		if (i == 1)
+			tf_tcp(&f, 44001, RTE_TCP_ACK_FLAG, 1, NULL, 0, 60);
+		rc = tf_run(&f, &o, &pi);
+		if (rc == SL_CNT_POLICED) {
+			colour = 3;
+			red++;
+		} else if (ip->type_of_service == ((12 << 2) | (0x28 & 3))) {
+			colour = 2;
+			yellow++;
+			CU_ASSERT(tf_ip_ok(ip));
+		} else {
+			colour = 1;
+			green++;
+			CU_ASSERT_EQUAL(rc, SL_CNT_LB_FORWARD);
+		}
+		order_ok &= colour >= last;
+		last = colour;
+	}
+	CU_ASSERT_EQUAL(green, 15);
+	CU_ASSERT_EQUAL(yellow, 15);
+	CU_ASSERT_EQUAL(red, 15);
+	CU_ASSERT(order_ok);
+	CU_ASSERT_EQUAL(lb->limits[0].st->cnt[0].colour[RTE_COLOR_RED], 15);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_fnat_rewrites_with_full_checksums),
 	UNIT_TEST(test_dsr_changes_only_the_link_header),
@@ -1176,6 +1222,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_lport_reply_owned_by_chooser),
 	UNIT_TEST(test_dsr_config_refusals),
 	UNIT_TEST(test_limits_on_the_fast_path),
+	UNIT_TEST(test_meter_limit_colours),
 	{ NULL, NULL }
 };
 
