@@ -320,6 +320,9 @@ test_limit_verbs(void)
 	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"z\",\"--algorithm\",\"sliding-log\","
 			 "\"--limit\",\"3\",\"--window-ms\",\"1000\"]}", &usage, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at the same priority 100"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"m\",\"--algorithm\",\"srtcm\"]}",
+			 &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "the meters are set in the config file for now"));
 	CU_ASSERT_EQUAL(tsd.conf.nb_limits, 1);                         /* none of them */
 	o = req("{\"argv\":[\"limit\",\"list\"],\"json\":true}");
 	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(o, "output")),
