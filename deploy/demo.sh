@@ -108,7 +108,9 @@ wait $wrk_pid
 sed -n '/requests in/,$p' /tmp/sl-demo-wrk.$$
 rm -f /tmp/sl-demo-wrk.$$
 echo "new flows after the change (be1 drained, be2 weight 3, be3 weight 1):"
-for p in $(seq 40101 40112); do ip netns exec sl-client curl -s -m 3 --local-port "$p" http://198.18.0.100/; done |
+for p in $(seq 40101 40112); do
+	ip netns exec sl-client curl -s -m 3 --local-port "$p" http://198.18.0.100/ || echo "(no answer)"
+done |
 	sort | uniq -c
 ctl backend set web 198.18.1.11:80 --state ready
 ctl backend set web 198.18.1.12:80 --weight 1
@@ -117,7 +119,9 @@ say "9. Health checks: nginx on be3 stops, sluiced marks it down, no new flow go
 kill "$(cat /run/sluice/lab/be3/nginx.pid)"
 sleep 3.5
 ctl backend list web
-for p in $(seq 40201 40206); do ip netns exec sl-client curl -s -m 3 --local-port "$p" http://198.18.0.100/; done |
+for p in $(seq 40201 40206); do
+	ip netns exec sl-client curl -s -m 3 --local-port "$p" http://198.18.0.100/ || echo "(no answer)"
+done |
 	sort | uniq -c
 in_ns sl-be3 /usr/sbin/nginx -c /run/sluice/lab/be3/nginx.conf -e /run/sluice/lab/be3/error.log
 sleep 3

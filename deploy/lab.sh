@@ -219,6 +219,12 @@ cmd_up() {
 	wire sl-abuser eth0 sw-abuser br-front
 	host_setup sl-client eth0 198.18.0.2/24 198.18.0.1 2001:db8::2/64 2001:db8::1
 	host_setup sl-abuser eth0 198.18.0.66/24 198.18.0.1 2001:db8::66/64 2001:db8::1
+	# The clients' own port choices (wrk, curl without --local-port) stay below 40000:
+	# the demo and the tests connect from fixed ports above it, which a connection the
+	# kernel placed there and left in TIME_WAIT would make fail (curl exit 45).
+	for ns in sl-client sl-abuser; do
+		in_ns "$ns" sysctl -qw net.ipv4.ip_local_port_range="32768 39999"
+	done
 	for n in 1 2 3; do
 		wire sl-be$n eth0 sw-be$n br-back
 		host_setup sl-be$n eth0 198.18.1.1$n/24 198.18.1.1 2001:db8:1::1$n/64 2001:db8:1::1
