@@ -239,18 +239,25 @@ sd_commit_checked(struct sd *sd, struct lb_conf *next, uint64_t gen, char *err,
 	return 0;
 }
 
-int
-sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
+/* The whole model's checks on a changed copy (freed if refused). */
+static int
+sd_check(struct lb_conf *next, char *err, size_t errlen)
 {
 	int rc;
 
 	sd_forget_lines(next);
 	rc = lb_conf_check(next, "refused", err, errlen);
-	if (rc) {
+	if (rc)
 		lb_conf_free(next);
-		return rc;
-	}
-	return sd_commit_checked(sd, next, sd->conf.generation + 1, err, errlen);
+	return rc;
+}
+
+int
+sd_commit(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
+{
+	int rc = sd_check(next, err, errlen);
+
+	return rc ? rc : sd_commit_checked(sd, next, sd->conf.generation + 1, err, errlen);
 }
 
 const struct lb_conf *
@@ -263,14 +270,10 @@ int
 sd_stage(struct sd *sd, struct lb_conf *next, char *err, size_t errlen)
 {
 	uint64_t gen = sd_base(sd)->generation + 1;
-	int rc;
+	int rc = sd_check(next, err, errlen);
 
-	sd_forget_lines(next);
-	rc = lb_conf_check(next, "refused", err, errlen);
-	if (rc) {
-		lb_conf_free(next);
+	if (rc)
 		return rc;
-	}
 	next->generation = gen;
 	if (sd->staged_n)
 		lb_conf_free(&sd->staged);

@@ -1251,6 +1251,24 @@ lb_new(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int wi
 	return lb_fnat_new(dp, lb, lw, widx, s, m, pi, meta, now, out_pi, cnt, decided);
 }
 
+/* A packet of a flow we know, either family: the client's side through the rate limits
+ * (their decisions kept in the flow's entry), then on. */
+static inline int
+lb_known(struct dp *dp, const struct lb *lb, struct lb_worker *lw, unsigned int widx,
+	 struct ct_entry *e, enum ct_dir d, struct rte_mbuf *m, uint16_t pi,
+	 const struct pkt_meta *meta, uint64_t now, uint16_t *out_pi, uint64_t *cnt)
+{
+	if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG) {
+		uint16_t decided = 0;
+		int rc = lb_police(lb, widx, m, meta, 0, now, cnt, &decided);
+
+		e->flags |= decided;
+		if (rc != SL_CNT_OK)
+			return rc;
+	}
+	return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
+}
+
 /* An IPv6 packet: the same steps as lb_input over the IPv6 tuple table (not looked up
  * ahead in bursts: IPv4 is the volume here). */
 static __rte_noinline int
@@ -1275,18 +1293,8 @@ lb_input6(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbu
 		ct_delete(lw->ct, e);
 		e = NULL;
 	}
-	if (e) {
-		uint16_t decided = 0;
-		int rc;
-
-		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG) {
-			rc = lb_police(lb, widx, m, meta, 0, now, cnt, &decided);
-			e->flags |= decided;
-			if (rc != SL_CNT_OK)
-				return rc;
-		}
-		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
-	}
+	if (e)
+		return lb_known(dp, lb, lw, widx, e, d, m, pi, meta, now, out_pi, cnt);
 	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);
 }
 
@@ -1322,18 +1330,8 @@ lb_input(struct dp *dp, struct lb_worker *lw, unsigned int widx, struct rte_mbuf
 		ct_delete(lw->ct, e);
 		e = NULL;
 	}
-	if (e) {
-		uint16_t decided = 0;
-		int rc;
-
-		if (unlikely(lb->nb_limits) && d == CT_DIR_ORIG) {
-			rc = lb_police(lb, widx, m, meta, 0, now, cnt, &decided);
-			e->flags |= decided;
-			if (rc != SL_CNT_OK)
-				return rc;
-		}
-		return lb_follow(dp, lw, e, d, m, meta, now, pi, out_pi, cnt);
-	}
+	if (e)
+		return lb_known(dp, lb, lw, widx, e, d, m, pi, meta, now, out_pi, cnt);
 	return lb_new(dp, lb, lw, widx, m, pi, meta, now, out_pi, cnt);
 }
 
