@@ -376,7 +376,9 @@ ip -n sl-sw link del sw-dsr
 
 # Rate limits (docs/limits.md), from the config file, published by reload: sl-client held
 # to 5 new connections per second (burst 5) while sl-abuser, another client, is not;
-# measured from the clients' side with a curl loop (a dropped SYN fails the connect).
+# measured from the clients' side with a curl loop (a dropped SYN fails the connect):
+# at most the burst and 4 s of the rate (5 + 20, one more for the clock) get through, at
+# least the burst; how many tries fit in 4 s depends on the machine.
 # Then over 20 packets per second sl-client's packets are remarked DSCP EF, which a
 # capture on the backends shows; a limit changed at run time takes effect at once.
 curl_loop() {   # curl_loop NS SECONDS: "ok tried" for back-to-back requests
@@ -402,7 +404,7 @@ sleep 2         # a full bucket to start from
 read -r ok n < <(curl_loop sl-client 4)
 read -r aok an < <(curl_loop sl-abuser 4)
 check "limit: sl-client held to 5 connections/s (burst 5) for 4 s: $ok of $n answered (reload $v)" \
-	test "$ok" -ge 18 -a "$ok" -le 30 -a "$n" -gt "$ok"
+	test "$ok" -ge 5 -a "$ok" -le 26 -a "$n" -gt "$ok"
 check_eq "limit: sl-abuser, another client, unaffected: every one of $an answered" "$an" "$aok"
 st=$(dp_query /run/sluice/dataplane.sock '{"cmd":"stats"}')
 check "limit: counted in stats ($(jq -c '.limits."per-client" | {matched, over, keys}' <<<"$st"))" \

@@ -285,7 +285,9 @@ got=$(ip netns exec sl-client bash -c 'end=$((SECONDS + 3)); ok=0; n=0
 		curl -s -o /dev/null --connect-timeout 0.25 -m 2 http://198.18.0.100/ && ok=$((ok + 1))
 	done; echo "$ok $n"')
 read -r ok n <<<"$got"
-check "sl-client held to 5 connections/s by it: $ok of $n in 3 s" test "$ok" -ge 12 -a "$ok" -le 25 -a "$n" -gt "$ok"
+# At most the burst and 3 s of the rate (5 + 15) get through, at least the burst; how
+# many tries fit in 3 s depends on the machine (a refused one waits out its timeout).
+check "sl-client held to 5 connections/s by it: $ok of $n in 3 s" test "$ok" -ge 5 -a "$ok" -le 21 -a "$n" -gt "$ok"
 check "limit list shows it" bash -c "$C limit list | grep -q 'limit web-client .*token-bucket 5 connections/s burst 5'"
 ip netns exec sl-node curl -s -m 3 http://127.0.0.1:9477/metrics >"$TMP/metrics"
 check "its counters in the metrics" grep -qE '^sluice_limit_packets_total\{limit="web-client",result="over"\} [1-9]' "$TMP/metrics"
