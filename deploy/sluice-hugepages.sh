@@ -8,6 +8,9 @@
 # COUNT: the argument, else $SLUICE_HUGEPAGES, else SLUICE_HUGEPAGES= in
 # /etc/default/sluice ($SLUICE_DEFAULTS overrides the path), else 1024 (2 GiB).
 #
+# It starts no DPDK process (sluice-dataplane passes --no-pci to EAL itself unless a
+# PCI device is selected with -a).
+#
 # Idempotent: a reservation that is already large enough is left as it is (never
 # lowered: something else may use the pages) and the script exits 0. Exit status: 0
 # enough pages reserved, 1 could not (one line says why), 2 bad input.
