@@ -90,7 +90,9 @@
 	_(POLICED,          "police_dropped",      SL_KIND_DROP)                \
 	_(POLICE_REMARKED,  "police_remarked",     SL_KIND_EVENT)               \
 	_(POLICE_COUNTED,   "police_over_counted", SL_KIND_EVENT)               \
-	_(POLICE_NO_STATE,  "police_no_state",     SL_KIND_EVENT)
+	_(POLICE_NO_STATE,  "police_no_state",     SL_KIND_EVENT)               \
+	_(SHAPED,           "shaper_queued",       SL_KIND_EVENT)               \
+	_(SHAPER_DROPPED,   "shaper_dropped",      SL_KIND_DROP)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

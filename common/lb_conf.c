@@ -483,6 +483,15 @@ lc_meter_value(struct lc *p, yaml_node_t *v, const char *name, const char *key,
 	return 0;
 }
 
+/* A name of the file's own (a subscriber's, a limit's): it labels metrics. */
+static int
+lc_name_ok(const char *name)
+{
+	return *name && strlen(name) < LB_CONF_NAME_MAX &&
+	       ((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z')) &&
+	       !name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")];
+}
+
 /* One limit, "name: { ... }" (lb_conf.h shows every key). */
 static int
 lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
@@ -499,9 +508,7 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 	if (!name)
 		return rc;
 	/* Names become metric labels: letters, digits, '-', '_', '.', a letter first. */
-	if (!*name || strlen(name) >= sizeof(l->name) || !((*name >= 'a' && *name <= 'z') ||
-							    (*name >= 'A' && *name <= 'Z')) ||
-	    name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")])
+	if (!lc_name_ok(name))
 		return lc_fail(p, kn, "limit name '%.40s': want 1 to %d letters, digits, '-', '_' "
 			       "or '.', starting with a letter", name, LB_CONF_NAME_MAX - 1);
 	snprintf(l->name, sizeof(l->name), "%s", name);
@@ -533,12 +540,19 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 			if (lb_prefix_parse("from", val, &l->from, &l->from_plen, msg, sizeof(msg)))
 				return lc_fail(p, v, "limit %s: %s", name, msg);
 			l->has_from = 1;
+		} else if (strcmp(key, "subscriber") == 0) {
+			if (!(val = lc_scalar(p, v, "subscriber", &rc)))
+				return rc;
+			if (!*val || strlen(val) >= sizeof(l->subscriber))
+				return lc_fail(p, v, "limit %s: subscriber '%.40s': want a name of "
+					       "subscribers:", name, val);
+			snprintf(l->subscriber, sizeof(l->subscriber), "%s", val);
 		} else if (strcmp(key, "key") == 0) {
 			if (!(val = lc_scalar(p, v, "key", &rc)))
 				return rc;
 			if ((e = lb_limit_key_parse(val)) < 0)
-				return lc_fail(p, v, "limit %s: key '%.32s': want source, prefix or "
-					       "service", name, val);
+				return lc_fail(p, v, "limit %s: key '%.32s': want source, prefix, "
+					       "service or subscriber", name, val);
 			l->key = (uint8_t)e;
 		} else if (strcmp(key, "prefix4") == 0) {
 			if ((rc = lc_uint(p, v, "prefix4", 32, &u)) != 0)
@@ -610,7 +624,8 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 				return rc;
 			l->max_keys = (uint32_t)u;
 		} else {
-			return lc_fail(p, k, "limit %s: unknown key '%.32s' (service, from, key, "
+			return lc_fail(p, k, "limit %s: unknown key '%.32s' (service, from, "
+				       "subscriber, key, "
 				       "prefix4, prefix6, algorithm, unit, rate, burst, limit, "
 				       "window_ms, action, dscp, priority, max_keys; meters: cir, "
 				       "cbs, ebs, pir, pbs, eir, green, yellow, red, green_dscp, "
@@ -647,10 +662,185 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 	return 0;
 }
 
+/* One subscriber prefix of subscriber sub. */
+static int
+lc_sub_prefix(struct lc *p, yaml_node_t *v, uint32_t sub)
+{
+	struct lb_conf_sub_prefix *sp;
+	const char *val;
+	char msg[200];
+	int rc = 0;
+
+	if (p->c->nb_sub_prefixes == p->c->sub_prefixes_cap)
+		return lc_fail(p, v, "subscribers: more than %d prefixes", LB_CONF_SUB_PREFIXES_MAX);
+	if (!(val = lc_scalar(p, v, "subscriber prefix", &rc)))
+		return rc;
+	sp = &p->c->sub_prefixes[p->c->nb_sub_prefixes];
+	if (lb_prefix_parse("prefix", val, &sp->prefix, &sp->plen, msg, sizeof(msg)) != 0)
+		return lc_fail(p, v, "subscriber %s: %s", p->c->subs[sub].name, msg);
+	sp->sub = sub;
+	sp->line = (int)v->start_mark.line + 1;
+	p->c->nb_sub_prefixes++;
+	return 0;
+}
+
+/* subscribers: name: PREFIX or [PREFIX, ...] */
+static int
+lc_subs(struct lc *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr;
+	yaml_node_item_t *it;
+	size_t np = 0;
+	uint32_t nb;
+	int rc = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return lc_fail(p, n, "subscribers: want a mapping of name: [prefix, ...]");
+	nb = (uint32_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (nb > LB_CONF_SUBSCRIBERS_MAX)
+		return lc_fail(p, n, "subscribers: %u, at most %d", nb, LB_CONF_SUBSCRIBERS_MAX);
+	/* room for the prefixes: one per scalar, a list's length (lc_sub_prefix bounds it) */
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *v = lc_node(p, pr->value);
+
+		np += v && v->type == YAML_SEQUENCE_NODE ?
+		      (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 1;
+	}
+	np = np < LB_CONF_SUB_PREFIXES_MAX ? np : LB_CONF_SUB_PREFIXES_MAX;
+	p->c->subs = calloc(nb ? nb : 1, sizeof(*p->c->subs));
+	p->c->sub_prefixes = calloc(np ? np : 1, sizeof(*p->c->sub_prefixes));
+	p->c->sub_prefixes_cap = (uint32_t)np;
+	if (!p->c->subs || !p->c->sub_prefixes)
+		return lc_fail(p, n, "out of memory");
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = lc_node(p, pr->key), *v = lc_node(p, pr->value);
+		const char *name = lc_scalar(p, k, "subscriber name", &rc);
+		struct lb_conf_subscriber *sub = &p->c->subs[p->c->nb_subs];
+
+		if (!name)
+			return rc;
+		if (!lc_name_ok(name))
+			return lc_fail(p, k, "subscriber name '%.40s': want 1 to %d letters, digits, "
+				       "'-', '_' or '.', starting with a letter", name,
+				       LB_CONF_NAME_MAX - 1);
+		snprintf(sub->name, sizeof(sub->name), "%s", name);
+		sub->line = (int)k->start_mark.line + 1;
+		p->c->nb_subs++;
+		if (!v)
+			return lc_fail(p, k, "subscriber %s: want its prefixes", name);
+		if (v->type == YAML_SCALAR_NODE) {
+			if ((rc = lc_sub_prefix(p, v, p->c->nb_subs - 1)) != 0)
+				return rc;
+			continue;
+		}
+		if (v->type != YAML_SEQUENCE_NODE ||
+		    v->data.sequence.items.top == v->data.sequence.items.start)
+			return lc_fail(p, v, "subscriber %s: want a prefix or a list of them", name);
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+			if ((rc = lc_sub_prefix(p, lc_node(p, *it), p->c->nb_subs - 1)) != 0)
+				return rc;
+	}
+	return 0;
+}
+
+/* shaping: { rate, queue_size, l1_overhead, pipes: { subscriber: { rate, burst } } } */
+static int
+lc_shaping(struct lc *p, yaml_node_t *kn, yaml_node_t *n)
+{
+	struct lb_conf_shaping *sh = &p->c->shaping;
+	yaml_node_t *pipes = NULL;
+	yaml_node_pair_t *pr;
+	unsigned long u;
+	int rc = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return lc_fail(p, n, "shaping: want a mapping with rate and pipes");
+	sh->line = (int)kn->start_mark.line + 1;
+	sh->queue_size = LB_CONF_SHAPING_QSIZE_DEFAULT;
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = lc_node(p, pr->key), *v = lc_node(p, pr->value);
+		const char *key = lc_scalar(p, k, "shaping key", &rc), *val;
+
+		if (!key)
+			return rc;
+		if (strcmp(key, "rate") == 0) {
+			if ((rc = lc_u64(p, v, "shaping rate", &sh->rate)) != 0)
+				return rc;
+			if (!sh->rate)
+				return lc_fail(p, v, "shaping: rate 0: want bytes per second");
+		} else if (strcmp(key, "queue_size") == 0) {
+			if ((rc = lc_uint(p, v, "shaping queue_size", 65535, &u)) != 0)
+				return rc;
+			if (u < 16 || u > 4096 || (u & (u - 1)))
+				return lc_fail(p, v, "shaping: queue_size %lu: want a power of 2, 16 "
+					       "to 4096", u);
+			sh->queue_size = (uint16_t)u;
+		} else if (strcmp(key, "l1_overhead") == 0) {
+			if (!(val = lc_scalar(p, v, "l1_overhead", &rc)))
+				return rc;
+			if (strcmp(val, "true") && strcmp(val, "false"))
+				return lc_fail(p, v, "shaping: l1_overhead '%.32s': want true or false",
+					       val);
+			sh->l1_overhead = strcmp(val, "true") == 0;
+		} else if (strcmp(key, "pipes") == 0) {
+			pipes = v;
+		} else {
+			return lc_fail(p, k, "shaping: unknown key '%.32s' (rate, queue_size, "
+				       "l1_overhead, pipes)", key);
+		}
+	}
+	if (!sh->rate)
+		return lc_fail(p, kn, "shaping: no rate (the aggregate, bytes per second)");
+	if (!pipes || pipes->type != YAML_MAPPING_NODE)
+		return lc_fail(p, pipes ? pipes : n, "shaping: pipes: want a mapping of "
+			       "subscriber: { rate, burst }");
+	sh->pipes = calloc((size_t)(pipes->data.mapping.pairs.top - pipes->data.mapping.pairs.start)
+			   + 1, sizeof(*sh->pipes));
+	if (!sh->pipes)
+		return lc_fail(p, pipes, "out of memory");
+	for (pr = pipes->data.mapping.pairs.start; pr < pipes->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = lc_node(p, pr->key), *v = lc_node(p, pr->value);
+		const char *name = lc_scalar(p, k, "pipe", &rc);
+		struct lb_conf_pipe *pipe = &sh->pipes[sh->nb_pipes];
+		yaml_node_pair_t *q;
+
+		if (!name)
+			return rc;
+		if (!lc_name_ok(name))
+			return lc_fail(p, k, "shaping: pipe '%.40s': want a subscriber's name", name);
+		snprintf(pipe->subscriber, sizeof(pipe->subscriber), "%s", name);
+		pipe->line = (int)k->start_mark.line + 1;
+		sh->nb_pipes++;
+		if (!v || v->type != YAML_MAPPING_NODE)
+			return lc_fail(p, v ? v : k, "shaping: pipe %s: want { rate, burst }", name);
+		for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+			yaml_node_t *qk = lc_node(p, q->key), *qv = lc_node(p, q->value);
+			const char *key = lc_scalar(p, qk, "pipe key", &rc);
+
+			if (!key)
+				return rc;
+			if (strcmp(key, "rate") == 0)
+				rc = lc_u64(p, qv, "pipe rate", &pipe->rate);
+			else if (strcmp(key, "burst") == 0)
+				rc = lc_u64(p, qv, "pipe burst", &pipe->burst);
+			else
+				return lc_fail(p, qk, "shaping: pipe %s: unknown key '%.32s' (rate, "
+					       "burst)", name, key);
+			if (rc)
+				return rc;
+		}
+		if (!pipe->rate || !pipe->burst)
+			return lc_fail(p, v, "shaping: pipe %s: want rate (bytes per second) and "
+				       "burst (bytes)", name);
+	}
+	return 0;
+}
+
 static int
 lc_root(struct lc *p, yaml_node_t *root)
 {
 	yaml_node_t *pools = NULL, *services = NULL, *limits = NULL;
+	yaml_node_t *subs = NULL, *shaping = NULL, *shaping_k = NULL;
 	yaml_node_pair_t *pr;
 	yaml_node_item_t *it;
 	int rc = 0;
@@ -685,10 +875,20 @@ lc_root(struct lc *p, yaml_node_t *root)
 			services = lc_node(p, pr->value);
 		else if (strcmp(key, "limits") == 0)
 			limits = lc_node(p, pr->value);
+		else if (strcmp(key, "subscribers") == 0)
+			subs = lc_node(p, pr->value);
+		else if (strcmp(key, "shaping") == 0) {
+			shaping = lc_node(p, pr->value);
+			shaping_k = k;
+		}
 		else
 			return lc_fail(p, k, "unknown key '%.32s' (pools, services, limits, "
-				       "generation)", key);
+				       "subscribers, shaping, generation)", key);
 	}
+	if (subs && (rc = lc_subs(p, subs)) != 0)
+		return rc;
+	if (shaping && (rc = lc_shaping(p, shaping_k, shaping)) != 0)
+		return rc;
 	if (pools) {
 		uint32_t n;
 

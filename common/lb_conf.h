@@ -33,6 +33,7 @@
  *       service: 198.18.0.100:80/tcp  # optional: this service's packets only
  *       from: 198.18.0.0/24         # optional: clients in this prefix only
  *       key: source                 # source | prefix (prefix4: 24, prefix6: 64) | service
+ *                                   # | subscriber
  *       algorithm: token-bucket     # token-bucket leaky-bucket fixed-window sliding-log
  *                                   # sliding-window
  *       unit: connections           # packets bytes connections
@@ -52,6 +53,17 @@
  *       yellow: remark              # green, yellow, red: transmit | remark | drop
  *       yellow_dscp: 12             #   (defaults: transmit, transmit, drop)
  *       colour_aware: true          # input colour from the DSCP; l1_overhead: true
+ *     acme-cap:
+ *       key: subscriber             # one budget per subscriber (subscriber: NAME: one)
+ *       ...
+ *   subscribers:                    # names for client prefixes (the longest match wins)
+ *     acme: [198.18.0.0/28, "2001:db8:100::/48"]
+ *     globex: 198.18.0.16/28
+ *   shaping:                        # rte_sched on what is sent to subscribers' addresses
+ *     rate: 125000000               # bytes per second: the aggregate (per port)
+ *     queue_size: 64                # packets per queue (a power of 2); l1_overhead: true
+ *     pipes:                        # one per subscriber shaped
+ *       acme: { rate: 1250000, burst: 15000 }
  *
  * The model is shared by the dataplane (which builds its tables from it), sluiced (which
  * owns it, changes it for sluicectl, saves it with lb_conf_emit and pushes that text to
@@ -78,6 +90,9 @@
 #define LB_CONF_LIMIT_KEYS_DEFAULT 65536u
 #define LB_CONF_LIMIT_KEYS_MAX (16u << 20)      /* per worker */
 #define LB_CONF_LIMIT_PRIORITY_DEFAULT 100u
+#define LB_CONF_SUBSCRIBERS_MAX 4096
+#define LB_CONF_SUB_PREFIXES_MAX 65536  /* every subscriber's together */
+#define LB_CONF_SHAPING_QSIZE_DEFAULT 64
 
 enum lb_policy {
 	LB_POLICY_RR,
@@ -166,6 +181,7 @@ enum lb_limit_key {
 	LB_LIMIT_KEY_SOURCE,    /* the client's address */
 	LB_LIMIT_KEY_PREFIX,    /* the client's address cut to prefix4 / prefix6 */
 	LB_LIMIT_KEY_SERVICE,   /* the service: one budget for all its clients */
+	LB_LIMIT_KEY_SUBSCRIBER,        /* the subscriber the client's prefix maps to */
 	LB_LIMIT_KEY__MAX
 };
 
@@ -205,6 +221,7 @@ struct lb_conf_limit {
 	uint8_t prefix4, prefix6;       /* key prefix: lengths (default 24, 64) */
 	uint8_t has_service, has_from;
 	uint8_t proto;          /* the service's, when has_service */
+	char subscriber[LB_CONF_NAME_MAX];      /* clients of this subscriber only; "": any */
 	struct lb_addr vip;     /* the service, when has_service */
 	struct lb_addr from;    /* clients from this prefix, when has_from (port unused) */
 	uint8_t from_plen;
@@ -224,6 +241,37 @@ struct lb_conf_limit {
 	int line;
 };
 
+/* A subscriber: a name for the client prefixes mapped to it (the longest match wins). */
+struct lb_conf_subscriber {
+	char name[LB_CONF_NAME_MAX];
+	int line;
+};
+
+struct lb_conf_sub_prefix {
+	struct lb_addr prefix;  /* port unused */
+	uint8_t plen;
+	uint32_t sub;           /* index in lb_conf.subs */
+	int line;
+};
+
+/* Shaping (rte_sched) of what the dataplane sends to a subscriber's addresses: a pipe per
+ * subscriber named, one subport (the aggregate) per port. */
+struct lb_conf_pipe {
+	char subscriber[LB_CONF_NAME_MAX];
+	uint64_t rate;          /* bytes per second */
+	uint64_t burst;         /* bytes */
+	int line;
+};
+
+struct lb_conf_shaping {
+	uint64_t rate;          /* bytes per second: the aggregate; 0: no shaping */
+	uint16_t queue_size;    /* packets per queue: a power of 2 */
+	uint8_t l1_overhead;    /* count 24 bytes more per frame (preamble, gap, FCS) */
+	struct lb_conf_pipe *pipes;
+	uint32_t nb_pipes;
+	int line;
+};
+
 struct lb_conf {
 	uint64_t generation;    /* sluiced's, when it wrote the text; 0: none */
 	struct lb_conf_pool *pools;
@@ -232,6 +280,12 @@ struct lb_conf {
 	uint32_t nb_services;
 	struct lb_conf_limit *limits;
 	uint32_t nb_limits;
+	struct lb_conf_subscriber *subs;
+	uint32_t nb_subs;
+	struct lb_conf_sub_prefix *sub_prefixes;
+	uint32_t nb_sub_prefixes;
+	uint32_t sub_prefixes_cap;      /* the parser's room */
+	struct lb_conf_shaping shaping;
 };
 
 /*
@@ -307,6 +361,8 @@ int lb_colour_action_parse(const char *s);
 int lb_limit_action_parse(const char *s);
 /* Index of the limit named name, or -1. */
 int lb_conf_limit_find(const struct lb_conf *c, const char *name);
+/* Index of the subscriber named name, or -1. */
+int lb_conf_sub_find(const struct lb_conf *c, const char *name);
 
 /* "198.18.0.100:80" / "[2001:db8::100]:80" / "198.18.0.100:*" */
 void lb_addr_format(const struct lb_addr *a, char *buf, size_t len);

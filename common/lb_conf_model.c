@@ -155,7 +155,7 @@ lb_vip_format(uint8_t proto, const struct lb_addr *vip, char *buf, size_t len)
 
 static const char *const lb_limit_key_names[LB_LIMIT_KEY__MAX] = {
 	[LB_LIMIT_KEY_SOURCE] = "source", [LB_LIMIT_KEY_PREFIX] = "prefix",
-	[LB_LIMIT_KEY_SERVICE] = "service",
+	[LB_LIMIT_KEY_SERVICE] = "service", [LB_LIMIT_KEY_SUBSCRIBER] = "subscriber",
 };
 
 static const char *const lb_limit_action_names[LB_LIMIT_ACTION__MAX] = {
@@ -230,6 +230,17 @@ lb_conf_limit_find(const struct lb_conf *c, const char *name)
 
 	for (i = 0; i < c->nb_limits; i++)
 		if (strcmp(c->limits[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+lb_conf_sub_find(const struct lb_conf *c, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nb_subs; i++)
+		if (strcmp(c->subs[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -539,6 +550,8 @@ lb_limits_overlap(const struct lb_conf_limit *a, const struct lb_conf_limit *b)
 	     !lb_prefix_eq(a->from.addr, b->from.addr,
 			   a->from_plen < b->from_plen ? a->from_plen : b->from_plen)))
 		return 0;
+	if (a->subscriber[0] && b->subscriber[0] && strcmp(a->subscriber, b->subscriber) != 0)
+		return 0;
 	return 1;
 }
 
@@ -639,6 +652,16 @@ lb_check_limit(const struct lb_conf *c, uint32_t i, const char *name, char *err,
 		snprintf(err, errlen, "%s: limit %s: service %s is not defined", where, l->name, v);
 		return -EINVAL;
 	}
+	if (l->subscriber[0] && lb_conf_sub_find(c, l->subscriber) < 0) {
+		snprintf(err, errlen, "%s: limit %s: subscriber %s is not defined (subscribers:)",
+			 where, l->name, l->subscriber);
+		return -EINVAL;
+	}
+	if (l->key == LB_LIMIT_KEY_SUBSCRIBER && !c->nb_subs) {
+		snprintf(err, errlen, "%s: limit %s: key subscriber, but no subscribers are defined",
+			 where, l->name);
+		return -EINVAL;
+	}
 	if (l->max_keys < 8 || l->max_keys > LB_CONF_LIMIT_KEYS_MAX) {
 		snprintf(err, errlen, "%s: limit %s: max_keys %u: want 8 to %u", where, l->name,
 			 l->max_keys, LB_CONF_LIMIT_KEYS_MAX);
@@ -663,12 +686,128 @@ lb_check_limit(const struct lb_conf *c, uint32_t i, const char *name, char *err,
 	return 0;
 }
 
+/* Subscribers: names once; a prefix belongs to one subscriber (nested ones may belong
+ * to others: the longest match wins). */
+static int
+lb_check_subs(const struct lb_conf *c, const char *name, char *err, size_t errlen)
+{
+	char where[300], a[64];
+	uint32_t i, j;
+
+	for (i = 0; i < c->nb_subs; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(c->subs[i].name, c->subs[j].name) == 0) {
+				lb_where(where, sizeof(where), name, c->subs[i].line);
+				snprintf(err, errlen, "%s: subscriber %s: defined twice", where,
+					 c->subs[i].name);
+				return -EINVAL;
+			}
+	for (i = 0; i < c->nb_sub_prefixes; i++) {
+		const struct lb_conf_sub_prefix *p = &c->sub_prefixes[i];
+
+		if (p->sub >= c->nb_subs) {
+			snprintf(err, errlen, "%s: subscriber prefix %u: no subscriber", name, i);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			const struct lb_conf_sub_prefix *o = &c->sub_prefixes[j];
+
+			if (o->plen != p->plen || o->prefix.family != p->prefix.family ||
+			    !lb_prefix_eq(o->prefix.addr, p->prefix.addr, p->plen))
+				continue;
+			lb_prefix_format(&p->prefix, p->plen, a, sizeof(a));
+			lb_where(where, sizeof(where), name, p->line);
+			snprintf(err, errlen, "%s: subscriber %s: prefix %s is already subscriber "
+				 "%s's", where, c->subs[p->sub].name, a, c->subs[o->sub].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Shaping: each pipe a subscriber's, once, within the aggregate; every bucket holds a
+ * full-size frame (dataplane/shaper.c checks the same when it builds). */
+static int
+lb_check_shaping(const struct lb_conf *c, const char *name, char *err, size_t errlen)
+{
+	const struct lb_conf_shaping *sh = &c->shaping;
+	uint64_t frame = 1514 + (sh->l1_overhead ? 24 : 0);
+	char where[300];
+	uint32_t i, j;
+
+	if (!sh->rate) {
+		if (sh->nb_pipes) {
+			lb_where(where, sizeof(where), name, sh->line);
+			snprintf(err, errlen, "%s: shaping: rate: want the aggregate in bytes per "
+				 "second (at least %llu)", where, (unsigned long long)frame);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	lb_where(where, sizeof(where), name, sh->line);
+	if (sh->rate < frame || sh->rate > LB_METER_RATE_MAX) {
+		snprintf(err, errlen, "%s: shaping: rate %llu: want %llu to %llu bytes per second",
+			 where, (unsigned long long)sh->rate, (unsigned long long)frame,
+			 LB_METER_RATE_MAX);
+		return -EINVAL;
+	}
+	if (sh->queue_size < 16 || sh->queue_size > 4096 ||
+	    (sh->queue_size & (sh->queue_size - 1))) {
+		snprintf(err, errlen, "%s: shaping: queue_size %u: want a power of 2, 16 to 4096",
+			 where, sh->queue_size);
+		return -EINVAL;
+	}
+	if (!sh->nb_pipes) {
+		snprintf(err, errlen, "%s: shaping: no pipes: want a pipe per subscriber shaped",
+			 where);
+		return -EINVAL;
+	}
+	for (i = 0; i < sh->nb_pipes; i++) {
+		const struct lb_conf_pipe *p = &sh->pipes[i];
+
+		lb_where(where, sizeof(where), name, p->line);
+		if (lb_conf_sub_find(c, p->subscriber) < 0) {
+			snprintf(err, errlen, "%s: shaping: pipe %s: no such subscriber "
+				 "(subscribers:)", where, p->subscriber);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(sh->pipes[j].subscriber, p->subscriber) == 0) {
+				snprintf(err, errlen, "%s: shaping: pipe %s: defined twice", where,
+					 p->subscriber);
+				return -EINVAL;
+			}
+		/* rte_sched's pipe rates are fractions of its port clock (dataplane/shaper.h):
+		 * below 1/25000 of the aggregate they are off by more than 1% */
+		if (p->rate < frame || p->rate > sh->rate || p->rate < sh->rate / 25000) {
+			snprintf(err, errlen, "%s: shaping: pipe %s: rate %llu: want %llu bytes per "
+				 "second up to the aggregate's %llu", where, p->subscriber,
+				 (unsigned long long)p->rate,
+				 (unsigned long long)(frame > sh->rate / 25000 ? frame :
+						      sh->rate / 25000),
+				 (unsigned long long)sh->rate);
+			return -EINVAL;
+		}
+		if (p->burst < frame || p->burst > (1ULL << 32)) {
+			snprintf(err, errlen, "%s: shaping: pipe %s: burst %llu: want %llu bytes (a "
+				 "full-size frame) to 4 GiB", where, p->subscriber,
+				 (unsigned long long)p->burst, (unsigned long long)frame);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int
 lb_conf_check(const struct lb_conf *c, const char *name, char *err, size_t errlen)
 {
 	char a[64], where[300], ref[100];
 	uint32_t i, j, k;
 	int rc;
+
+	if ((rc = lb_check_subs(c, name, err, errlen)) != 0 ||
+	    (rc = lb_check_shaping(c, name, err, errlen)) != 0)
+		return rc;
 
 	for (i = 0; i < c->nb_services; i++)
 		if ((rc = lb_check_service(c, i, name, err, errlen)) != 0)
@@ -725,6 +864,9 @@ lb_conf_free(struct lb_conf *c)
 	free(c->pools);
 	free(c->services);
 	free(c->limits);
+	free(c->subs);
+	free(c->sub_prefixes);
+	free(c->shaping.pipes);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -762,6 +904,32 @@ lb_conf_copy(struct lb_conf *dst, const struct lb_conf *src)
 			goto nomem;
 		memcpy(dst->limits, src->limits, src->nb_limits * sizeof(*dst->limits));
 		dst->nb_limits = src->nb_limits;
+	}
+	if (src->nb_subs) {
+		dst->subs = malloc(src->nb_subs * sizeof(*dst->subs));
+		if (!dst->subs)
+			goto nomem;
+		memcpy(dst->subs, src->subs, src->nb_subs * sizeof(*dst->subs));
+		dst->nb_subs = src->nb_subs;
+	}
+	if (src->nb_sub_prefixes) {
+		dst->sub_prefixes = malloc(src->nb_sub_prefixes * sizeof(*dst->sub_prefixes));
+		if (!dst->sub_prefixes)
+			goto nomem;
+		memcpy(dst->sub_prefixes, src->sub_prefixes,
+		       src->nb_sub_prefixes * sizeof(*dst->sub_prefixes));
+		dst->nb_sub_prefixes = src->nb_sub_prefixes;
+	}
+	dst->shaping = src->shaping;
+	dst->shaping.pipes = NULL;
+	dst->shaping.nb_pipes = 0;
+	if (src->shaping.nb_pipes) {
+		dst->shaping.pipes = malloc(src->shaping.nb_pipes * sizeof(*dst->shaping.pipes));
+		if (!dst->shaping.pipes)
+			goto nomem;
+		memcpy(dst->shaping.pipes, src->shaping.pipes,
+		       src->shaping.nb_pipes * sizeof(*dst->shaping.pipes));
+		dst->shaping.nb_pipes = src->shaping.nb_pipes;
 	}
 	return 0;
 nomem:
@@ -977,6 +1145,10 @@ lb_emit_limit(struct lb_emit *m, const struct lb_conf_limit *l)
 		lb_emit_str(m, "from");
 		lb_emit_str(m, v);
 	}
+	if (l->subscriber[0]) {
+		lb_emit_str(m, "subscriber");
+		lb_emit_str(m, l->subscriber);
+	}
 	lb_emit_str(m, "key");
 	lb_emit_str(m, lb_limit_key_name(l->key));
 	if (l->key == LB_LIMIT_KEY_PREFIX) {
@@ -1040,6 +1212,58 @@ lb_emit_limit(struct lb_emit *m, const struct lb_conf_limit *l)
 	lb_emit_map_end(m);
 }
 
+/* subscribers: name: [prefixes] (in the order given; prefixes by their subscriber) */
+static void
+lb_emit_subs(struct lb_emit *m, const struct lb_conf *c)
+{
+	char v[80];
+	uint32_t i, j;
+
+	lb_emit_str(m, "subscribers");
+	lb_emit_map(m, 0);
+	for (i = 0; i < c->nb_subs; i++) {
+		lb_emit_str(m, c->subs[i].name);
+		lb_emit_seq(m);
+		for (j = 0; j < c->nb_sub_prefixes; j++) {
+			if (c->sub_prefixes[j].sub != i)
+				continue;
+			lb_prefix_format(&c->sub_prefixes[j].prefix, c->sub_prefixes[j].plen, v,
+					 sizeof(v));
+			lb_emit_str(m, v);
+		}
+		lb_emit_seq_end(m);
+	}
+	lb_emit_map_end(m);
+}
+
+static void
+lb_emit_shaping(struct lb_emit *m, const struct lb_conf_shaping *sh)
+{
+	uint32_t i;
+
+	lb_emit_str(m, "shaping");
+	lb_emit_map(m, 0);
+	lb_emit_str(m, "rate");
+	lb_emit_uint(m, sh->rate);
+	lb_emit_str(m, "queue_size");
+	lb_emit_uint(m, sh->queue_size);
+	lb_emit_str(m, "l1_overhead");
+	lb_emit_str(m, sh->l1_overhead ? "true" : "false");
+	lb_emit_str(m, "pipes");
+	lb_emit_map(m, 0);
+	for (i = 0; i < sh->nb_pipes; i++) {
+		lb_emit_str(m, sh->pipes[i].subscriber);
+		lb_emit_map(m, 1);
+		lb_emit_str(m, "rate");
+		lb_emit_uint(m, sh->pipes[i].rate);
+		lb_emit_str(m, "burst");
+		lb_emit_uint(m, sh->pipes[i].burst);
+		lb_emit_map_end(m);
+	}
+	lb_emit_map_end(m);
+	lb_emit_map_end(m);
+}
+
 int
 lb_conf_emit(const struct lb_conf *c, char **text, size_t *len)
 {
@@ -1078,6 +1302,10 @@ lb_conf_emit(const struct lb_conf *c, char **text, size_t *len)
 			lb_emit_limit(&m, &c->limits[i]);
 		lb_emit_map_end(&m);
 	}
+	if (c->nb_subs)
+		lb_emit_subs(&m, c);
+	if (c->shaping.rate)
+		lb_emit_shaping(&m, &c->shaping);
 	lb_emit_map_end(&m);
 	lb_emit_event(&m, &ev, yaml_document_end_event_initialize(&ev, 1));
 	lb_emit_event(&m, &ev, yaml_stream_end_event_initialize(&ev));

@@ -33,7 +33,9 @@ struct cmd_def {
 
 #define CMD_SVC_OPTS "pool policy mode sticky-ttl mss"
 #define CMD_LIMIT_OPTS "algorithm rate burst limit window-ms unit key prefix4 prefix6 " \
-		       "service from action dscp priority max-keys"
+		       "service from subscriber action dscp priority max-keys cir cbs ebs pir " \
+		       "pbs eir green yellow red green-dscp yellow-dscp red-dscp colour-aware " \
+		       "l1-overhead"
 #define CMD_POOL_OPTS "maglev-size check check-port check-path check-status check-send " \
 		      "check-expect inter-ms timeout-ms rise fall"
 
@@ -61,9 +63,13 @@ static const struct cmd_def cmd_table[] = {
 	{ "backend", "list", 0, 1, "", 0, cmd_backend_list, "backend list [POOL]" },
 	{ "limit", "set", 1, 1, CMD_LIMIT_OPTS, 1, cmd_limit_set,
 	  "limit set NAME [--algorithm A] [--rate R --burst B | --limit L --window-ms W] "
-	  "[--unit packets|bytes|connections] [--key source|prefix|service] [--prefix4 N] "
-	  "[--prefix6 N] [--service ADDR:PORT/PROTO|any] [--from PREFIX|any] "
-	  "[--action drop|remark|count] [--dscp N] [--priority N] [--max-keys N]" },
+	  "[--unit packets|bytes|connections] [--key source|prefix|service|subscriber] "
+	  "[--prefix4 N] [--prefix6 N] [--service ADDR:PORT/PROTO|any] [--from PREFIX|any] "
+	  "[--subscriber NAME|any] [--action drop|remark|count] [--dscp N] [--priority N] "
+	  "[--max-keys N]; meters (--algorithm srtcm|trtcm|trtcm-rfc4115): [--cir N] [--cbs N] "
+	  "[--ebs N] [--pir N] [--pbs N] [--eir N] [--green|--yellow|--red "
+	  "transmit|remark|drop] [--green-dscp|--yellow-dscp|--red-dscp N] "
+	  "[--colour-aware true|false] [--l1-overhead true|false]" },
 	{ "limit", "del", 1, 1, "", 1, cmd_limit_del, "limit del NAME" },
 	{ "limit", "list", 0, 0, "", 0, cmd_limit_list, "limit list" },
 	{ "config", "show", 0, 0, "", 0, cmd_config_show, "config show" },

@@ -2,9 +2,12 @@
 /*
  * cmd_limit: sluicectl's verbs for the dataplane's rate limits (docs/limits.md):
  *   limit set NAME [--algorithm A] [--rate R --burst B | --limit L --window-ms W] [--unit U]
- *                  [--key source|prefix|service] [--prefix4 N] [--prefix6 N]
- *                  [--service ADDR:PORT/PROTO|any] [--from PREFIX|any]
+ *                  [--key source|prefix|service|subscriber] [--prefix4 N] [--prefix6 N]
+ *                  [--service ADDR:PORT/PROTO|any] [--from PREFIX|any] [--subscriber S|any]
  *                  [--action drop|remark|count] [--dscp N] [--priority N] [--max-keys N]
+ *     a meter (--algorithm srtcm|trtcm|trtcm-rfc4115): [--cir --cbs --ebs --pir --pbs --eir]
+ *                  [--green|--yellow|--red transmit|remark|drop] [--green-dscp N ...]
+ *                  [--colour-aware true|false] [--l1-overhead true|false]
  *   limit del NAME
  *   limit list
  * A NAME starts with a letter; `limit set|del CLASS` with a number is the XDP filter's
@@ -43,6 +46,73 @@ cmd_limit_u64(struct cmd_ctx *x, const char *key, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* 0 buckets, 1 windows, 2 meters: switching family drops the old numbers. */
+static int
+cmd_limit_family(int algo)
+{
+	return LB_LIMIT_IS_METER(algo) ? 2 : algo > POLICE_LEAKY_BUCKET ? 1 : 0;
+}
+
+static const char *const cmd_limit_meter_nums[] = { "cir", "cbs", "ebs", "pir", "pbs", "eir" };
+static const char *const cmd_limit_colours[] = { "green", "yellow", "red" };
+
+static int
+cmd_limit_bool(struct cmd_ctx *x, const char *key, uint8_t *out)
+{
+	const char *s = cmd_opt(x, key);
+
+	if (!s)
+		return 0;
+	if (strcmp(s, "true") && strcmp(s, "false"))
+		return cmd_fail(x, 1, "--%s '%.32s': want true or false", key, s);
+	*out = strcmp(s, "true") == 0;
+	return 0;
+}
+
+/* A meter's options (the file's keys, '-' for '_'); refused on the other algorithms. */
+static int
+cmd_limit_meter_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
+{
+	uint64_t *nums[] = { &l->cir, &l->cbs, &l->ebs, &l->pir, &l->pbs, &l->eir };
+	char key[32];
+	const char *s;
+	int given = 0, i, e, rc;
+	uint64_t u;
+
+	for (i = 0; i < 6; i++) {
+		if ((rc = cmd_limit_u64(x, cmd_limit_meter_nums[i], UINT64_MAX, nums[i])) < 0)
+			return rc;
+		given |= rc == 0;
+	}
+	for (i = 0; i < 3; i++) {
+		if ((s = cmd_opt(x, cmd_limit_colours[i]))) {
+			if ((e = lb_colour_action_parse(s)) < 0)
+				return cmd_fail(x, 1, "--%s '%.32s': want transmit, remark or drop",
+						cmd_limit_colours[i], s);
+			l->colour_action[i] = (uint8_t)e;
+			given = 1;
+		}
+		snprintf(key, sizeof(key), "%s-dscp", cmd_limit_colours[i]);
+		if ((rc = cmd_limit_u64(x, key, 63, &u)) < 0)
+			return rc;
+		if (rc == 0) {
+			if (l->colour_action[i] != LB_COLOUR_REMARK)
+				return cmd_fail(x, 1, "--%s is for --%s remark", key,
+						cmd_limit_colours[i]);
+			l->colour_dscp[i] = (uint8_t)u;
+			given = 1;
+		}
+	}
+	if ((rc = cmd_limit_bool(x, "colour-aware", &l->colour_aware)) != 0 ||
+	    (rc = cmd_limit_bool(x, "l1-overhead", &l->l1_overhead)) != 0)
+		return rc;
+	given |= cmd_opt(x, "colour-aware") || cmd_opt(x, "l1-overhead");
+	if (given && !LB_LIMIT_IS_METER(l->algo))
+		return cmd_fail(x, 1, "--cir, --cbs, ..., the colours, --colour-aware and "
+				"--l1-overhead are for the meters (srtcm, trtcm, trtcm-rfc4115)");
+	return 0;
+}
+
 /* The options given onto l (a new limit: zeroed but for its defaults). */
 static int
 cmd_limit_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
@@ -53,19 +123,29 @@ cmd_limit_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
 	int e, rc;
 
 	if ((s = cmd_opt(x, "algorithm"))) {
-		if (LB_LIMIT_IS_METER(lb_limit_algo_parse(s)))
-			return cmd_fail(x, 0, "--algorithm %s: the meters are set in the config file "
-					"for now (docs/limits.md; sluicectl config reload)", s);
-		if ((e = police_algo_parse(s)) < 0)
+		if ((e = lb_limit_algo_parse(s)) < 0)
 			return cmd_fail(x, 1, "--algorithm '%.32s': want token-bucket, leaky-bucket, "
-					"fixed-window, sliding-log or sliding-window", s);
-		if ((e <= POLICE_LEAKY_BUCKET) != (l->algo <= POLICE_LEAKY_BUCKET)) {
-			/* a bucket's numbers mean nothing to a window, and back */
+					"fixed-window, sliding-log, sliding-window, srtcm, trtcm or "
+					"trtcm-rfc4115", s);
+		if (cmd_limit_family(e) != cmd_limit_family(l->algo)) {
+			/* a bucket's numbers mean nothing to a window or a meter, and back */
 			l->rate = l->burst = l->limit = 0;
 			l->window_ms = 0;
+			l->cir = l->cbs = l->ebs = l->pir = l->pbs = l->eir = 0;
+			memset(l->colour_action, 0, sizeof(l->colour_action));
+			memset(l->colour_dscp, 0, sizeof(l->colour_dscp));
+			l->colour_action[2] = LB_COLOUR_DROP;
+			l->colour_aware = l->l1_overhead = 0;
+			if (LB_LIMIT_IS_METER(e)) {
+				l->unit = POLICE_BYTES;
+				l->action = LB_LIMIT_DROP;
+				l->dscp = 0;
+			}
 		}
 		l->algo = (uint8_t)e;
 	}
+	if ((rc = cmd_limit_meter_opts(x, l)) != 0)
+		return rc;
 	if ((s = cmd_opt(x, "unit"))) {
 		if ((e = police_unit_parse(s)) < 0)
 			return cmd_fail(x, 1, "--unit '%.32s': want packets, bytes or connections", s);
@@ -73,8 +153,18 @@ cmd_limit_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
 	}
 	if ((s = cmd_opt(x, "key"))) {
 		if ((e = lb_limit_key_parse(s)) < 0)
-			return cmd_fail(x, 1, "--key '%.32s': want source, prefix or service", s);
+			return cmd_fail(x, 1, "--key '%.32s': want source, prefix, service or "
+					"subscriber", s);
 		l->key = (uint8_t)e;
+	}
+	if ((s = cmd_opt(x, "subscriber"))) {
+		if (strcmp(s, "any") == 0)
+			l->subscriber[0] = '\0';
+		else if (!*s || strlen(s) >= sizeof(l->subscriber))
+			return cmd_fail(x, 1, "--subscriber '%.40s': want a subscriber's name or any",
+					s);
+		else
+			snprintf(l->subscriber, sizeof(l->subscriber), "%s", s);
 	}
 	if ((s = cmd_opt(x, "action"))) {
 		if ((e = lb_limit_action_parse(s)) < 0)
@@ -128,6 +218,12 @@ cmd_limit_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
 	if (rc == 0)
 		l->max_keys = (uint32_t)u;
 	/* what the file's parser refuses by key, refused here by option */
+	if (LB_LIMIT_IS_METER(l->algo) &&
+	    (cmd_opt(x, "rate") || cmd_opt(x, "burst") || cmd_opt(x, "limit") ||
+	     cmd_opt(x, "window-ms") || cmd_opt(x, "action") || cmd_opt(x, "dscp")))
+		return cmd_fail(x, 1, "%s is a meter: it takes --cir, --cbs, ... and an action per "
+				"colour (--green, --yellow, --red), not --rate, --burst, --limit, "
+				"--window-ms, --action or --dscp", lb_limit_algo_name(l->algo));
 	if (l->algo <= POLICE_LEAKY_BUCKET && (cmd_opt(x, "limit") || cmd_opt(x, "window-ms")))
 		return cmd_fail(x, 1, "--limit and --window-ms are for the window algorithms; %s "
 				"takes --rate and --burst", police_algo_name(l->algo));
@@ -157,15 +253,11 @@ cmd_limit_set(struct cmd_ctx *x)
 	if (i >= 0) {
 		if (!x->a.nopt)
 			return cmd_fail(x, 1, "limit set %s: nothing to change", name);
-		if (LB_LIMIT_IS_METER(c->limits[i].algo))
-			return cmd_fail(x, 0, "limit %s is a meter (%s): change it in the config file "
-					"for now (docs/limits.md; sluicectl config reload)", name,
-					lb_limit_algo_name(c->limits[i].algo));
 		return cmd_limit_opts(x, &c->limits[i]);
 	}
 	if (!cmd_opt(x, "algorithm"))
 		return cmd_fail(x, 1, "limit set %s: a new limit needs --algorithm (and --rate "
-				"--burst, or --limit --window-ms)", name);
+				"--burst, --limit --window-ms, or a meter's --cir ...)", name);
 	if (c->nb_limits >= LB_CONF_LIMITS_MAX)
 		return cmd_fail(x, 0, "limit set: %d limits at most", LB_CONF_LIMITS_MAX);
 	memset(&l, 0, sizeof(l));
@@ -174,6 +266,7 @@ cmd_limit_set(struct cmd_ctx *x)
 	l.prefix6 = 64;
 	l.priority = LB_CONF_LIMIT_PRIORITY_DEFAULT;
 	l.max_keys = LB_CONF_LIMIT_KEYS_DEFAULT;
+	l.colour_action[2] = LB_COLOUR_DROP;    /* as the file's default: red dropped */
 	if ((rc = cmd_limit_opts(x, &l)) != 0)
 		return rc;
 	nl = realloc(c->limits, (c->nb_limits + 1) * sizeof(*nl));
@@ -230,6 +323,11 @@ cmd_limit_print(FILE *f, const struct lb_conf_limit *l)
 		lb_prefix_format(&l->from, l->from_plen, v, sizeof(v));
 		fprintf(f, ", from %s", v);
 	}
+	if (l->subscriber[0])
+		fprintf(f, ", subscriber %s", l->subscriber);
+	if (LB_LIMIT_IS_METER(l->algo) && (l->colour_aware || l->l1_overhead))
+		fprintf(f, "%s%s", l->colour_aware ? ", colour-aware" : "",
+			l->l1_overhead ? ", l1-overhead" : "");
 	if (!LB_LIMIT_IS_METER(l->algo))
 		fprintf(f, ", %s", lb_limit_action_name(l->action));
 	if (!LB_LIMIT_IS_METER(l->algo) && l->action == LB_LIMIT_REMARK)
@@ -278,7 +376,20 @@ cmd_limit_json(const struct lb_conf_limit *l)
 		lb_prefix_format(&l->from, l->from_plen, v, sizeof(v));
 		json_object_set_new(o, "from", json_string(v));
 	}
-	if (l->action == LB_LIMIT_REMARK)
+	if (l->subscriber[0])
+		json_object_set_new(o, "subscriber", json_string(l->subscriber));
+	if (LB_LIMIT_IS_METER(l->algo)) {
+		int i;
+
+		json_object_set_new(o, "colour_aware", json_boolean(l->colour_aware));
+		json_object_set_new(o, "l1_overhead", json_boolean(l->l1_overhead));
+		for (i = 0; i < 3; i++)
+			if (l->colour_action[i] == LB_COLOUR_REMARK) {
+				snprintf(v, sizeof(v), "%s_dscp", cmd_limit_colours[i]);
+				json_object_set_new(o, v, json_integer(l->colour_dscp[i]));
+			}
+	}
+	if (!LB_LIMIT_IS_METER(l->algo) && l->action == LB_LIMIT_REMARK)
 		json_object_set_new(o, "dscp", json_integer(l->dscp));
 	return o;
 }

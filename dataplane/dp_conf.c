@@ -19,6 +19,7 @@
 #include "dp_conf.h"
 #include "dp_xdp.h"
 #include "lb.h"
+#include "lb_shape.h"
 #include "local.h"
 #include "worker.h"
 
@@ -154,6 +155,12 @@ dp_conf_setup(struct dp *dp, struct lb_conf *c, char *err, size_t errlen)
 	dp->lb = lb_build(c, dp->neigh, 1, dp->nb_workers, err, errlen);
 	if (!dp->lb)
 		return -EINVAL;
+	if ((rc = lb_shape_build(dp->lb, c, NULL, dp->nb_workers, dp->nb_ports, err,
+				 errlen)) != 0) {
+		lb_free(dp->lb);
+		dp->lb = NULL;
+		return rc;
+	}
 	dp_conf_addrs_add(dp, c);
 	*dp->conf = *c;
 	memset(c, 0, sizeof(*c));
@@ -194,6 +201,11 @@ dp_conf_apply_once(struct dp *dp, struct lb_conf *c, uint64_t generation, char *
 	fresh = lb_build_from(c, dp->neigh, old->version + 1, dp->nb_workers, old, err, errlen);
 	if (!fresh)
 		return -EINVAL;
+	if ((rc = lb_shape_build(fresh, c, old, dp->nb_workers, dp->nb_ports, err,
+				 errlen)) != 0) {
+		lb_free(fresh);
+		return rc;
+	}
 	__atomic_store_n(&dp->lb, fresh, __ATOMIC_RELEASE);
 	if ((dp_conf_addrs_add(dp, c) || dp->xdp_local_stale) &&
 	    (rc = dp_xdp_sync_local(dp, err, errlen)) != 0) {

@@ -27,6 +27,7 @@
 #include "dp_xdp.h"
 #include "flowlog.h"
 #include "lb.h"
+#include "lb_shape.h"
 #include "src_filter.h"
 #include "sluice_config.h"
 #include "worker.h"
@@ -386,6 +387,13 @@ dp_ctl_stats(struct dp *dp)
 	json_object_set_new(o, "counters", counters);
 	json_object_set_new(o, "probe_rtt_us", dp_ctl_rtt_json(dp));
 	json_object_set_new(o, "limits", dp_ctl_limits_json(dp));
+	if (dp->lb && dp->lb->shape)
+		json_object_set_new(o, "shaping", json_pack("{s:I, s:i, s:i, s:I, s:I}",
+			"rate", (json_int_t)dp->lb->shape->conf.rate,
+			"pipes", (int)dp->lb->shape->conf.nb_pipes,
+			"queue_size", (int)dp->lb->shape->conf.queue_size,
+			"memory_bytes", (json_int_t)dp->lb->shape->footprint_bytes,
+			"dropped_on_change", (json_int_t)lb_shape_dropped_on_change));
 	for (w = 0; w < dp->nb_workers; w++) {
 		json_t *wo = json_object();
 

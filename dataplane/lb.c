@@ -10,10 +10,17 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
+/* rte_lpm.h's rte_lpm_lookup_bulk_func sizes an array by its argument */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wvla"
+#include <rte_lpm.h>
+#pragma GCC diagnostic pop
+#include <rte_lpm6.h>
 #include <rte_malloc.h>
 
 #include "flowlog.h"
 #include "lb.h"
+#include "lb_shape.h"
 #include "maglev.h"
 
 /* The pool in prev built from what cp says, if there is one: same name, table size and
@@ -261,6 +268,126 @@ lb_build_meter(struct lb_limit *l, const struct lb_conf_limit *cl, uint64_t div,
 	return meter_profile_build(l->meter, &mp, msg, len);
 }
 
+/*
+ * Over how many workers a limit's budget is split. A key's packets reach every worker
+ * its flows hash to (the owner is a function of the 5-tuple, DESIGN.md section 2), so a
+ * budget each worker kept whole would let a key with many flows have W times it. Split,
+ * the workers together admit what was configured: exactly in expectation when the key's
+ * flows spread over the workers, as new connections do (each new flow's owner is
+ * independent of its key) and as a service's, a subscriber's or a prefix's many clients'
+ * flows do. A single source's packets and bytes are the exception, kept whole per
+ * worker: they come in few flows, often one, and a split budget would hold a lone
+ * download to 1/W of its limit (docs/limits.md says so).
+ */
+static unsigned int
+lb_limit_split(const struct lb_conf_limit *cl, unsigned int nb_workers)
+{
+	if (nb_workers <= 1)
+		return 1;
+	if (cl->key == LB_LIMIT_KEY_SOURCE && cl->unit != POLICE_CONNS)
+		return 1;
+	return nb_workers;
+}
+
+static void
+lb_subs_put(struct lb_subs *ss)
+{
+	if (!ss || --ss->refs)
+		return;
+	rte_lpm_free(ss->v4);
+	rte_lpm6_free(ss->v6);
+	free(ss->prefixes);
+	free(ss);
+}
+
+/* The subscribers' prefixes as LPM tables (ids 1..nb_subs as next hops): prev's when its
+ * prefixes are the same, else new ones. */
+static int
+lb_build_subs(struct lb *lb, const struct lb_conf *c, const struct lb *prev, char *err,
+	      size_t errlen)
+{
+	static unsigned long seq;       /* LPM names must be unique while they live */
+	char name[RTE_LPM_NAMESIZE];
+	uint32_t i, n4 = 0, n6 = 0;
+	struct lb_subs *ss;
+
+	lb->nb_subs = c->nb_subs;
+	if (!c->nb_sub_prefixes)
+		return 0;
+	ss = calloc(1, sizeof(*ss));
+	if (!ss || !(ss->prefixes = calloc(c->nb_sub_prefixes, sizeof(*ss->prefixes)))) {
+		free(ss);
+		snprintf(err, errlen, "subscribers: out of memory");
+		return -ENOMEM;
+	}
+	ss->refs = 1;
+	ss->nb_prefixes = c->nb_sub_prefixes;
+	for (i = 0; i < c->nb_sub_prefixes; i++) {
+		ss->prefixes[i] = c->sub_prefixes[i];
+		ss->prefixes[i].line = 0;
+	}
+	if (prev && prev->subs && prev->subs->nb_prefixes == ss->nb_prefixes &&
+	    memcmp(prev->subs->prefixes, ss->prefixes,
+		   ss->nb_prefixes * sizeof(*ss->prefixes)) == 0) {
+		lb_subs_put(ss);
+		lb->subs = prev->subs;
+		lb->subs->refs++;
+		lb->sub4 = lb->subs->v4;
+		lb->sub6 = lb->subs->v6;
+		return 0;
+	}
+	lb->subs = ss;
+	for (i = 0; i < c->nb_sub_prefixes; i++) {
+		if (c->sub_prefixes[i].prefix.family == AF_INET)
+			n4++;
+		else
+			n6++;
+	}
+	seq++;
+	if (n4) {
+		/* a prefix longer than /24 takes a tbl8 group (1 KiB) */
+		struct rte_lpm_config lc = { .max_rules = n4, .number_tbl8s = n4 + 1 };
+
+		snprintf(name, sizeof(name), "lb_sub4_%lu", seq);
+		ss->v4 = rte_lpm_create(name, SOCKET_ID_ANY, &lc);
+		if (!ss->v4)
+			goto nomem;
+	}
+	if (n6) {
+		/* at most (128 - 24) / 8 = 13 tbl8 groups a prefix; /64s take 5 */
+		struct rte_lpm6_config lc = { .max_rules = n6, .number_tbl8s = n6 * 13 + 1 };
+
+		snprintf(name, sizeof(name), "lb_sub6_%lu", seq);
+		ss->v6 = rte_lpm6_create(name, SOCKET_ID_ANY, &lc);
+		if (!ss->v6)
+			goto nomem;
+	}
+	for (i = 0; i < c->nb_sub_prefixes; i++) {
+		const struct lb_conf_sub_prefix *p = &c->sub_prefixes[i];
+		int rc;
+
+		if (p->prefix.family == AF_INET) {
+			uint32_t a;
+
+			memcpy(&a, p->prefix.addr, 4);
+			rc = rte_lpm_add(ss->v4, rte_be_to_cpu_32(a), p->plen, p->sub + 1);
+		} else {
+			rc = rte_lpm6_add(ss->v6, p->prefix.addr, p->plen, p->sub + 1);
+		}
+		if (rc < 0) {
+			snprintf(err, errlen, "subscribers: prefix table: %s", rte_strerror(-rc));
+			return -EINVAL;
+		}
+	}
+	lb->sub4 = ss->v4;
+	lb->sub6 = ss->v6;
+	return 0;
+nomem:
+	snprintf(err, errlen, "subscribers: prefix table (%s): %s", name,
+		 rte_strerror(rte_errno));
+	return -ENOMEM;
+}
+
 /* The limits of c, by priority (stable: the file's order breaks no tie, the check
  * refused those). */
 static int
@@ -279,7 +406,7 @@ lb_build_limits(struct lb *lb, const struct lb_conf *c, const struct lb *prev,
 	for (i = 0; i < c->nb_limits; i++) {
 		const struct lb_conf_limit *cl = &c->limits[i];
 		struct lb_limit *l;
-		uint64_t div = cl->key == LB_LIMIT_KEY_SERVICE && nb_workers ? nb_workers : 1;
+		unsigned int div = lb_limit_split(cl, nb_workers);
 		uint64_t amount = cl->algo <= POLICE_LEAKY_BUCKET ? cl->rate : cl->limit;
 		uint64_t burst = cl->burst, least = cl->unit == POLICE_BYTES ? 1514 : 1;
 		char msg[256];
@@ -287,11 +414,20 @@ lb_build_limits(struct lb *lb, const struct lb_conf *c, const struct lb *prev,
 		l = &lb->limits[n++];
 		lb->nb_limits = n;      /* counted now: lb_free frees what a refusal leaves */
 		snprintf(l->name, sizeof(l->name), "%s", cl->name);
-		/* A service's budget is shared by every worker's flows: each gets its share
-		 * (flows spread over workers by their clients' tuples). */
-		amount = amount / div > least ? amount / div : least;
-		if (burst)
-			burst = burst / div > least ? burst / div : least;
+		/* A split budget: each worker charges div times the cost against the whole
+		 * rate (so it admits rate / div, fractions kept), its bucket or window holding
+		 * at least one packet at that cost. The sliding log keeps one entry per event:
+		 * its count is divided instead (at least one). */
+		l->cost_mult = 1;
+		if (cl->algo == POLICE_SLIDING_LOG) {
+			amount = amount / div ? amount / div : 1;
+		} else if (!LB_LIMIT_IS_METER(cl->algo)) {
+			l->cost_mult = div;
+			if (cl->algo <= POLICE_LEAKY_BUCKET)
+				burst = burst > least * div ? burst : least * div;
+			else
+				amount = amount > least * div ? amount : least * div;
+		}
 		if (LB_LIMIT_IS_METER(cl->algo)) {
 			if (lb_build_meter(l, cl, div, msg, sizeof(msg)) != 0) {
 				snprintf(err, errlen, "limit %s: %s", cl->name, msg);
@@ -323,6 +459,7 @@ lb_build_limits(struct lb *lb, const struct lb_conf *c, const struct lb *prev,
 		l->from_plen = cl->from_plen;
 		memcpy(l->from, cl->from.addr, 16);
 		l->id = i + 1;
+		l->sub = cl->subscriber[0] ? (uint32_t)lb_conf_sub_find(c, cl->subscriber) + 1 : 0;
 		l->st = lb_limit_state_get(prev, cl, l->meter ? POLICE_STATE_SIZE :
 					   police_state_size(&l->pp), nb_workers, err, errlen);
 		if (!l->st)
@@ -420,7 +557,8 @@ lb_build_from(const struct lb_conf *c, struct neigh_table *neigh, uint64_t versi
 		}
 		lb->nb_svc++;
 	}
-	if (lb_build_limits(lb, c, prev, nb_workers, err, errlen) != 0) {
+	if (lb_build_subs(lb, c, prev, err, errlen) != 0 ||
+	    lb_build_limits(lb, c, prev, nb_workers, err, errlen) != 0) {
 		lb_free(lb);
 		return NULL;
 	}
@@ -452,6 +590,9 @@ lb_free(struct lb *lb)
 		rte_free(lb->limits[i].meter);
 	}
 	free(lb->limits);
+	lb_shape_put(lb->shape);
+	free(lb->sub_pipe);
+	lb_subs_put(lb->subs);
 	free(lb->pools);
 	free(lb->svc);
 	rte_hash_free(lb->svc_hash);

@@ -105,6 +105,17 @@ struct lb_limit_state {
 	struct lb_limit_cnt *cnt;       /* [nb_workers] */
 };
 
+/* The subscribers' LPM tables and what they were built from. rte_lpm's first level
+ * alone is 2^24 entries (64 MiB), so versions share them while the prefixes stay the
+ * same (a pool change must not rebuild them). Refcounted by versions (control thread). */
+struct lb_subs {
+	uint32_t refs;
+	struct rte_lpm *v4;
+	struct rte_lpm6 *v6;
+	struct lb_conf_sub_prefix *prefixes;    /* lines zeroed */
+	uint32_t nb_prefixes;
+};
+
 /* A limit as workers apply it (lb_conf_limit, with addresses in network order). */
 struct lb_limit {
 	char name[LB_CONF_NAME_MAX];
@@ -121,6 +132,9 @@ struct lb_limit {
 	uint8_t vip6[16];
 	uint8_t from[16];
 	uint32_t id;                    /* the key of a service-keyed limit */
+	uint32_t sub;                   /* clients of this subscriber only (its id); 0: any */
+	uint32_t cost_mult;             /* a budget split over W workers: each charges W
+					 * times the cost (lb_build_limits says when) */
 	struct meter_profile *meter;    /* a three-colour meter's profile; NULL: pp */
 	struct lb_limit_state *st;
 };
@@ -135,6 +149,16 @@ struct lb {
 	uint32_t nb_pools;
 	struct lb_limit *limits;        /* by priority, lowest first */
 	uint32_t nb_limits;
+	/* subscribers: client prefixes to ids 1..nb_subs (the longest match); NULL: none
+	 * of that family. The tables are subs's, shared by versions with the same prefixes */
+	struct rte_lpm *sub4;
+	struct rte_lpm6 *sub6;
+	uint32_t nb_subs;
+	struct lb_subs *subs;
+	/* shaping (lb_shape.h): NULL without; sub_pipe[id] is subscriber id's pipe + 1,
+	 * 0 for one not shaped ([nb_subs + 1]) */
+	struct lb_shape *shape;
+	uint32_t *sub_pipe;
 	struct neigh_table *neigh;      /* shared by every version; never freed with one */
 };
 
@@ -176,6 +200,7 @@ struct lb_sticky {
  * table is accounted for there and, with flow logging on, handed to the flow log.
  */
 struct flowlog_worker;
+struct lb_shape;
 
 struct lb_worker {
 	struct ct_table *ct;

@@ -33,6 +33,12 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_jhash.h>
+/* rte_lpm.h's rte_lpm_lookup_bulk_func sizes an array by its argument */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wvla"
+#include <rte_lpm.h>
+#pragma GCC diagnostic pop
+#include <rte_lpm6.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -1095,13 +1101,30 @@ lb_limit_match(const struct lb_limit *l, const struct pkt_meta *meta)
 	return 1;
 }
 
-/* Key of limit l for a client's packet. */
-static inline void
-lb_limit_key(const struct lb_limit *l, const struct pkt_meta *meta, struct police_key *k)
+/* The subscriber a client's address maps to (the longest prefix): its id, 0 if none. */
+static inline uint32_t
+lb_subscriber(const struct lb *lb, const struct pkt_meta *meta)
 {
-	if (l->key == LB_LIMIT_KEY_SERVICE) {
+	uint32_t id = 0;
+
+	if (meta->l3 == PKT_L3_IPV6) {
+		if (lb->sub6 && rte_lpm6_lookup(lb->sub6, meta->addr.v6.src, &id) != 0)
+			id = 0;
+	} else if (lb->sub4 &&
+		   rte_lpm_lookup(lb->sub4, rte_be_to_cpu_32(meta->addr.v4.src), &id) != 0) {
+		id = 0;
+	}
+	return id;
+}
+
+/* Key of limit l for a client's packet (sub: its subscriber's id). */
+static inline void
+lb_limit_key(const struct lb_limit *l, const struct pkt_meta *meta, uint32_t sub,
+	     struct police_key *k)
+{
+	if (l->key == LB_LIMIT_KEY_SERVICE || l->key == LB_LIMIT_KEY_SUBSCRIBER) {
 		memset(k, 0, sizeof(*k));
-		k->id = l->id;
+		k->id = l->key == LB_LIMIT_KEY_SERVICE ? l->id : sub;
 	} else if (meta->l3 == PKT_L3_IPV6) {
 		police_key_prefix(k, 6, 0, meta->addr.v6.src, l->prefix6);
 	} else {
@@ -1114,7 +1137,8 @@ lb_limit_key(const struct lb_limit *l, const struct pkt_meta *meta, struct polic
  * DSCP if the meter is colour-aware, then the colour's action. */
 static __rte_noinline int
 lb_police_meter(const struct lb_limit *l, unsigned int widx, struct rte_mbuf *m,
-		const struct pkt_meta *meta, uint64_t now_tsc, uint64_t *cnt, uint16_t *decided)
+		const struct pkt_meta *meta, uint32_t sub, uint64_t now_tsc, uint64_t *cnt,
+		uint16_t *decided)
 {
 	struct lb_limit_cnt *c = &l->st->cnt[widx];
 	void *l3 = rte_pktmbuf_mtod_offset(m, void *, meta->l3_off);
@@ -1125,7 +1149,7 @@ lb_police_meter(const struct lb_limit *l, unsigned int widx, struct rte_mbuf *m,
 	int created;
 	void *st;
 
-	lb_limit_key(l, meta, &k);
+	lb_limit_key(l, meta, sub, &k);
 	c->matched++;
 	st = police_table_get_new(l->st->t[widx], &k, &created);
 	if (unlikely(!st)) {
@@ -1169,7 +1193,7 @@ lb_police(const struct lb *lb, unsigned int widx, struct rte_mbuf *m, const stru
 	  int new_flow, uint64_t now_tsc, uint64_t *cnt, uint16_t *decided)
 {
 	uint64_t now_ns = lb_tsc_ns(now_tsc);
-	uint32_t i;
+	uint32_t i, sub = UINT32_MAX;   /* looked up when a limit first asks */
 
 	for (i = 0; i < lb->nb_limits; i++) {
 		const struct lb_limit *l = &lb->limits[i];
@@ -1180,8 +1204,14 @@ lb_police(const struct lb *lb, unsigned int widx, struct rte_mbuf *m, const stru
 
 		if (!lb_limit_match(l, meta))
 			continue;
+		if (l->sub || l->key == LB_LIMIT_KEY_SUBSCRIBER) {
+			if (sub == UINT32_MAX)
+				sub = lb_subscriber(lb, meta);
+			if (!sub || (l->sub && l->sub != sub))
+				continue;       /* not this limit's subscriber, or none */
+		}
 		if (l->meter) {
-			int rc = lb_police_meter(l, widx, m, meta, now_tsc, cnt, decided);
+			int rc = lb_police_meter(l, widx, m, meta, sub, now_tsc, cnt, decided);
 
 			if (rc != SL_CNT_OK)
 				return rc;
@@ -1192,7 +1222,8 @@ lb_police(const struct lb *lb, unsigned int widx, struct rte_mbuf *m, const stru
 		       (uint64_t)new_flow;
 		if (!cost)
 			continue;
-		lb_limit_key(l, meta, &k);
+		cost *= l->cost_mult;
+		lb_limit_key(l, meta, sub, &k);
 		c->matched++;
 		st = police_table_get(l->st->t[widx], &k);
 		if (unlikely(!st)) {

@@ -29,6 +29,7 @@
 #include "ipfrag_fp.h"
 #include "owner_fp.h"
 #include "lb_fp.h"
+#include "lb_shape.h"
 #include "pkt_fp.h"
 #include "src_filter_fp.h"
 #include "worker.h"
@@ -107,9 +108,107 @@ worker_tx_slow(struct worker *w, struct rte_mbuf *m, uint16_t pi)
 					       w->txb[pi], m);
 }
 
+/*
+ * Shaping (lb_shape.h): the pipe of the subscriber the frame is for (its destination
+ * address), 0 if none is shaped. Context: worker, with lb in force.
+ */
+static inline uint32_t
+worker_shape_pipe(const struct lb *lb, const struct rte_mbuf *m, uint8_t *tc)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint32_t id = 0, len = rte_pktmbuf_data_len(m);
+
+	if (len >= sizeof(*eth) + sizeof(struct rte_ipv4_hdr) &&
+	    eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+
+		if (!lb->sub4 || rte_lpm_lookup(lb->sub4, rte_be_to_cpu_32(ip->dst_addr), &id) != 0)
+			return 0;
+		*tc = shaper_tc_of_dscp(ip->type_of_service >> 2);
+	} else if (len >= sizeof(*eth) + sizeof(struct rte_ipv6_hdr) &&
+		   eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+
+		if (!lb->sub6 || rte_lpm6_lookup(lb->sub6, ip6->dst_addr, &id) != 0)
+			return 0;
+		*tc = shaper_tc_of_dscp((uint8_t)((rte_be_to_cpu_32(ip6->vtc_flow) >> 22) & 0x3f));
+	} else {
+		return 0;
+	}
+	return id <= lb->nb_subs ? lb->sub_pipe[id] : 0;
+}
+
+/* The shapers' turn at the end of a loop pass: what this pass held for them goes in
+ * (stamped for the shapers in force now, whatever version the pass began with), what
+ * is due comes out to the ports. Without shaping (it was just removed), what was held
+ * goes straight out. */
+static __rte_noinline void
+worker_shape_flush(struct worker *w, const struct lb *lb)
+{
+	const struct lb_shape *sh = lb ? lb->shape : NULL;
+	struct rte_mbuf *out[DP_BURST];
+	uint16_t pi;
+	unsigned int i, n, k;
+
+	w->shq_held = 0;
+	for (pi = 0; pi < w->dp->nb_ports; pi++) {
+		struct worker_shq *q = &w->shq[pi];
+		uint16_t port = w->dp->ports[pi].port.port_id, txq = (uint16_t)w->idx;
+		struct shaper *s = sh && pi < sh->nb_ports ? sh->s[w->idx * sh->nb_ports + pi] :
+				   NULL;
+
+		if (q->n) {
+			if (!s) {
+				for (i = 0; i < q->n; i++)
+					w->cnt[SL_CNT_TX] += rte_eth_tx_buffer(port, txq, w->txb[pi],
+									       q->m[i]);
+			} else {
+				for (i = 0; i < q->n; i++)
+					shaper_mark(s, q->m[i], q->pipe[i] < sh->conf.nb_pipes ?
+						    q->pipe[i] : 0, q->tc[i]);
+				k = shaper_enqueue(s, q->m, q->n);
+				w->cnt[SL_CNT_SHAPED] += k;
+				w->cnt[SL_CNT_SHAPER_DROPPED] += q->n - k;
+			}
+			q->n = 0;
+		}
+		if (!s)
+			continue;
+		for (k = 0; k < 4; k++) {               /* at most 4 bursts a pass */
+			n = shaper_dequeue(s, out, DP_BURST);
+			for (i = 0; i < n; i++)
+				w->cnt[SL_CNT_TX] += rte_eth_tx_buffer(port, txq, w->txb[pi], out[i]);
+			if (n < DP_BURST)
+				break;
+		}
+	}
+}
+
+/* Holds m for its pipe's shaper (port pi) if it is for a shaped subscriber: 1 if so. */
+static inline int
+worker_shape(struct worker *w, const struct lb *lb, struct rte_mbuf *m, uint16_t pi)
+{
+	struct worker_shq *q = &w->shq[pi];
+	uint8_t tc = 0;
+	uint32_t pipe = worker_shape_pipe(lb, m, &tc);
+
+	if (!pipe)
+		return 0;
+	if (q->n == WORKER_SHQ_MAX)
+		worker_shape_flush(w, lb);
+	q->m[q->n] = m;
+	q->pipe[q->n] = pipe - 1;
+	q->tc[q->n] = tc;
+	q->n++;
+	w->shq_held++;
+	return 1;
+}
+
 static inline void
 worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
 {
+	const struct lb *lb;
+
 	w->cnt[verdict]++;
 	if (sl_counter_is_drop(verdict)) {
 		rte_pktmbuf_free(m);
@@ -120,6 +219,9 @@ worker_finish(struct worker *w, struct rte_mbuf *m, uint16_t pi, int verdict)
 		worker_tx_slow(w, m, pi);
 		return;
 	}
+	lb = lb_get(w->dp);
+	if (unlikely(lb && lb->shape) && worker_shape(w, lb, m, pi))
+		return;
 	w->cnt[SL_CNT_TX] += rte_eth_tx_buffer(w->dp->ports[pi].port.port_id, (uint16_t)w->idx,
 					       w->txb[pi], m);
 }
@@ -428,6 +530,12 @@ worker_main(void *arg)
 				got += n;
 			}
 		}
+		if (dp->lb) {
+			const struct lb *lb = lb_get(dp);
+
+			if (unlikely(lb->shape != NULL || w->shq_held))
+				worker_shape_flush(w, lb);
+		}
 		for (pi = 0; pi < dp->nb_ports; pi++)
 			w->cnt[SL_CNT_TX] += rte_eth_tx_buffer_flush(dp->ports[pi].port.port_id, q,
 								     w->txb[pi]);
@@ -436,7 +544,12 @@ worker_main(void *arg)
 		if (got) {
 			idle = 0;
 		} else if (dp->idle_sleep_us && ++idle >= DP_IDLE_PASSES) {
-			rte_delay_us_sleep(dp->idle_sleep_us);
+			/* rte_sched loses the time of a gap above SHAPER_DEQUEUE_GAP_MAX_TSC
+			 * (about 5 ms) between dequeues: shaping caps the nap at 1 ms */
+			const struct lb *lb = dp->lb ? lb_get(dp) : NULL;
+
+			rte_delay_us_sleep(lb && lb->shape && dp->idle_sleep_us > 1000 ? 1000 :
+					   dp->idle_sleep_us);
 		}
 	}
 	if (dp->sf)
@@ -494,6 +607,12 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 						errlen);
 			if (!w->frag)
 				return -ENOMEM;
+		}
+		w->shq = rte_zmalloc_socket("sl_shq", sizeof(*w->shq) * PORT_MAX, 0,
+					    (int)rte_lcore_to_socket_id(lcore));
+		if (!w->shq) {
+			snprintf(err, errlen, "worker %u: out of memory", w->idx);
+			return -ENOMEM;
 		}
 		for (pi = 0; pi < dp->nb_ports; pi++) {
 			w->txb[pi] = rte_zmalloc_socket("sl_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0,
@@ -556,8 +675,12 @@ worker_free_all(struct dp *dp)
 				rte_pktmbuf_free(m);
 			rte_ring_free(w->ring_out[j]);
 		}
-		for (pi = 0; pi < PORT_MAX; pi++)
+		for (pi = 0; pi < PORT_MAX; pi++) {
 			rte_free(w->txb[pi]);
+			for (j = 0; w->shq && j < w->shq[pi].n; j++)
+				rte_pktmbuf_free(w->shq[pi].m[j]);
+		}
+		rte_free(w->shq);
 		lb_worker_free(w->lbw);
 		ipfrag_free(w->frag);
 		rte_free(w);

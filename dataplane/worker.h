@@ -91,6 +91,15 @@ struct dp {
 	volatile int quit;
 };
 
+/* Packets bound for a shaper, held until the end of the loop pass (worker.c). */
+#define WORKER_SHQ_MAX 64
+struct worker_shq {
+	uint16_t n;
+	uint8_t tc[WORKER_SHQ_MAX];
+	uint32_t pipe[WORKER_SHQ_MAX];
+	struct rte_mbuf *m[WORKER_SHQ_MAX];
+};
+
 struct worker {
 	unsigned int idx;               /* 0..nb_workers-1, also its queue index */
 	unsigned int lcore_id;
@@ -98,6 +107,8 @@ struct worker {
 	struct rte_ring *ring_in[DP_MAX_WORKERS];       /* from worker j to us */
 	struct rte_ring *ring_out[DP_MAX_WORKERS];      /* from us to worker j */
 	struct rte_eth_dev_tx_buffer *txb[PORT_MAX];
+	struct worker_shq *shq;         /* [PORT_MAX]: packets for the shapers this pass */
+	uint32_t shq_held;              /* in shq, every port together */
 	struct lb_worker *lbw;          /* balancer state, when dp->lb */
 	struct ipfrag *frag;            /* reassembly, when dp->lb */
 	uint64_t next_upkeep_tsc;       /* aging, neighbour requests */

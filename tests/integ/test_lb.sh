@@ -438,6 +438,47 @@ check "limit: over 20 packets/s, sl-client's packets reach the backends remarked
 	grep -qh "tos 0xb8" "$CONF.cap1" "$CONF.cap2" "$CONF.cap3"
 cp "$CONF.nolimits" "$CONF"
 reload >/dev/null
+
+# Shaping (docs/limits.md): sl-client is subscriber "home" (its /32), whose pipe sends
+# it 625000 bytes/s (5 Mbit/s of frames); iperf3 -R (the backend sends) through the VIP
+# measures what reaches it: about 4.8 Mbit/s of TCP payload (1448 of each 1514-byte
+# frame), within 25%. sl-abuser, no subscriber, is not shaped. The pipe raised to
+# 10 Mbit/s by reload takes effect at once, without a restart.
+ip netns exec sl-be1 iperf3 -s -B 198.18.1.11 -p 5201 >/dev/null 2>&1 &
+IPERF_PID=$!
+cat >>"$CONF" <<'SHAPING'
+subscribers:
+  home: 198.18.0.2/32
+shaping:
+  rate: 125000000
+  pipes:
+    home: { rate: 625000, burst: 15000 }
+SHAPING
+v=$(reload | jq -r '.tables_version // .error')
+sleep 0.5
+iperf_rx() {    # iperf_rx NS: Mbit/s the backend sent to NS's client for 3 s
+	ip netns exec "$1" iperf3 -c 198.18.0.100 -p 5201 -R -t 3 -J 2>/dev/null |
+		jq -r '(.end.sum_received.bits_per_second // 0) / 1e6'
+}
+mb=$(iperf_rx sl-client)
+check "shaping: sl-client's pipe of 5 Mbit/s (reload $v): iperf3 -R got $mb Mbit/s (3.6 to 6)" \
+	awk -v m="$mb" 'BEGIN { exit !(m >= 3.6 && m <= 6) }'
+mb=$(iperf_rx sl-abuser)
+check "shaping: sl-abuser, no subscriber, not shaped: $mb Mbit/s (above 20)" \
+	awk -v m="$mb" 'BEGIN { exit !(m > 20) }'
+st=$(dp_query /run/sluice/dataplane.sock '{"cmd":"stats"}')
+check "shaping: counted (shaper_queued $(jq .counters.shaper_queued <<<"$st"), memory $(jq .shaping.memory_bytes <<<"$st") bytes)" \
+	jq -e '.counters.shaper_queued > 1000 and .shaping.pipes == 1 and .shaping.memory_bytes > 0' \
+	<<<"$st"
+sed -i 's/home: { rate: 625000, burst: 15000 }/home: { rate: 1250000, burst: 15000 }/' "$CONF"
+v=$(reload | jq -r '.tables_version // .error')
+mb=$(iperf_rx sl-client)
+check "shaping: the pipe raised to 10 Mbit/s at run time (reload $v): $mb Mbit/s (7.2 to 12)" \
+	awk -v m="$mb" 'BEGIN { exit !(m >= 7.2 && m <= 12) }'
+kill "$IPERF_PID" 2>/dev/null
+wait "$IPERF_PID" 2>/dev/null
+cp "$CONF.nolimits" "$CONF"
+reload >/dev/null
 rm -f "$CONF.nolimits" "$CONF".cap*
 
 # Flow logs (docs/flow-logs.md): the lab logs every flow to $FLOWS. A flow is written when

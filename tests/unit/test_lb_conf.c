@@ -69,7 +69,25 @@ static const char good[] =
 	"    window_ms: 2000\n"
 	"    action: remark\n"
 	"    dscp: 8\n"
-	"    priority: 10\n";
+	"    priority: 10\n"
+	"  acme-cap:\n"
+	"    subscriber: acme\n"
+	"    key: subscriber\n"
+	"    algorithm: token-bucket\n"
+	"    unit: bytes\n"
+	"    rate: 1250000\n"
+	"    burst: 15000\n"
+	"    priority: 20\n"
+	"subscribers:\n"
+	"  acme: [198.18.0.0/28, \"2001:db8:100::/48\"]\n"
+	"  globex: 198.18.0.8/29\n"
+	"shaping:\n"
+	"  rate: 125000000\n"
+	"  queue_size: 128\n"
+	"  l1_overhead: true\n"
+	"  pipes:\n"
+	"    acme: { rate: 1250000, burst: 15000 }\n"
+	"    globex: { rate: 2500000, burst: 30000 }\n";
 
 static void
 test_good_file(void)
@@ -102,7 +120,26 @@ test_good_file(void)
 	CU_ASSERT_EQUAL(c.services[1].policy, LB_POLICY_STICKY);
 	CU_ASSERT_EQUAL(c.services[1].sticky_ttl_s, 300);
 	CU_ASSERT_EQUAL(c.services[1].mode, LB_MODE_DSR);
-	CU_ASSERT_EQUAL_FATAL(c.nb_limits, 2);
+	CU_ASSERT_EQUAL_FATAL(c.nb_limits, 3);
+	CU_ASSERT_STRING_EQUAL(c.limits[2].subscriber, "acme");
+	CU_ASSERT_EQUAL(c.limits[2].key, LB_LIMIT_KEY_SUBSCRIBER);
+	/* subscribers: names, their prefixes (a scalar or a list) */
+	CU_ASSERT_EQUAL_FATAL(c.nb_subs, 2);
+	CU_ASSERT_STRING_EQUAL(c.subs[1].name, "globex");
+	CU_ASSERT_EQUAL_FATAL(c.nb_sub_prefixes, 3);
+	CU_ASSERT_EQUAL(c.sub_prefixes[1].prefix.family, AF_INET6);
+	CU_ASSERT_EQUAL(c.sub_prefixes[1].plen, 48);
+	CU_ASSERT_EQUAL(c.sub_prefixes[1].sub, 0);
+	CU_ASSERT_EQUAL(c.sub_prefixes[2].sub, 1);
+	CU_ASSERT_EQUAL(c.sub_prefixes[2].plen, 29);
+	/* shaping */
+	CU_ASSERT_EQUAL(c.shaping.rate, 125000000);
+	CU_ASSERT_EQUAL(c.shaping.queue_size, 128);
+	CU_ASSERT_EQUAL(c.shaping.l1_overhead, 1);
+	CU_ASSERT_EQUAL_FATAL(c.shaping.nb_pipes, 2);
+	CU_ASSERT_STRING_EQUAL(c.shaping.pipes[1].subscriber, "globex");
+	CU_ASSERT_EQUAL(c.shaping.pipes[1].rate, 2500000);
+	CU_ASSERT_EQUAL(c.shaping.pipes[1].burst, 30000);
 	CU_ASSERT_STRING_EQUAL(c.limits[0].name, "per-client");
 	CU_ASSERT(c.limits[0].has_service && !c.limits[0].has_from);
 	CU_ASSERT_EQUAL(c.limits[0].key, LB_LIMIT_KEY_SOURCE);          /* defaults */
@@ -132,7 +169,7 @@ struct bad {
 
 static const struct bad bads[] = {
 	{ "pools: {}\nservice: []\n", "lab.yaml:2: unknown key 'service' (pools, services, limits, "
-	  "generation)" },
+	  "subscribers, shaping, generation)" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: wbe\n",
 	  "lab.yaml:6: service: pool 'wbe' is not defined" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n", "lab.yaml:5: service: no pool" },
@@ -240,7 +277,46 @@ static const struct bad bads[] = {
 	  "colour_aware 'yes': want true or false" },
 	{ L "    algorithm: trtcm-rfc4115\n    cir: 1000\n    cbs: 1514\n    ebs: 1514\n",
 	  "cbs at least 1514 bytes; ebs too with an eir, 0 without" },
+	{ L "    subscriber: acme\n    algorithm: token-bucket\n    rate: 1\n    burst: 1\n",
+	  "lab.yaml:2: limit x: subscriber acme is not defined (subscribers:)" },
+	{ L "    key: subscriber\n    algorithm: token-bucket\n    rate: 1\n    burst: 1\n",
+	  "lab.yaml:2: limit x: key subscriber, but no subscribers are defined" },
+	{ L "    key: client\n", "lab.yaml:3: limit x: key 'client': want source, prefix, "
+	  "service or subscriber" },
+	{ "limits:\n  a: { subscriber: acme, algorithm: token-bucket, rate: 1, burst: 1 }\n"
+	  "  b: { key: subscriber, algorithm: token-bucket, rate: 1, burst: 1 }\n"
+	  "subscribers:\n  acme: 198.18.0.0/28\n",
+	  "lab.yaml:3: limit b: can apply to the same packets as limit a (line 2)" },
 #undef L
+#define S "subscribers:\n"
+	{ S "  acme: 198.18.0.1/28\n", "lab.yaml:2: subscriber acme: prefix '198.18.0.1/28': "
+	  "host bits set (the prefix is 198.18.0.0/28)" },
+	{ S "  acme: 198.18.0.0/28\n  globex: [198.18.1.0/24, 198.18.0.0/28]\n",
+	  "lab.yaml:3: subscriber globex: prefix 198.18.0.0/28 is already subscriber acme's" },
+	{ S "  acme: 198.18.0.0/28\n  acme: 198.18.1.0/28\n",
+	  "lab.yaml:3: subscriber acme: defined twice" },
+	{ S "  acme: []\n", "lab.yaml:2: subscriber acme: want a prefix or a list of them" },
+	{ S "  9acme: 198.18.0.0/28\n", "lab.yaml:2: subscriber name '9acme': want 1 to 31" },
+	{ S "  - 198.18.0.0/28\n", "lab.yaml:2: subscribers: want a mapping of name: [prefix" },
+#define SH S "  acme: 198.18.0.0/28\nshaping:\n"
+	{ SH "  rate: 1000000\n  pipes:\n    globex: { rate: 10000, burst: 1514 }\n",
+	  "lab.yaml:6: shaping: pipe globex: no such subscriber (subscribers:)" },
+	{ SH "  rate: 1000000\n  pipes:\n    acme: { rate: 2000000, burst: 1514 }\n",
+	  "lab.yaml:6: shaping: pipe acme: rate 2000000: want 1514 bytes per second up to the "
+	  "aggregate's 1000000" },
+	{ SH "  rate: 1000000\n  pipes:\n    acme: { rate: 10000, burst: 1000 }\n",
+	  "lab.yaml:6: shaping: pipe acme: burst 1000: want 1514 bytes (a full-size frame)" },
+	{ SH "  rate: 1000000\n  queue_size: 100\n  pipes:\n    acme: { rate: 10000, burst: 2000 }\n",
+	  "lab.yaml:5: shaping: queue_size 100: want a power of 2, 16 to 4096" },
+	{ SH "  rate: 0\n  pipes: {}\n", "lab.yaml:4: shaping: rate 0: want bytes per second" },
+	{ SH "  pipes:\n    acme: { rate: 10000, burst: 2000 }\n",
+	  "lab.yaml:3: shaping: no rate (the aggregate, bytes per second)" },
+	{ SH "  rate: 1000000\n  pipes: {}\n", "lab.yaml:3: shaping: no pipes" },
+	{ SH "  rate: 1000000\n  pipes:\n    acme: { rate: 10000 }\n",
+	  "lab.yaml:6: shaping: pipe acme: want rate (bytes per second) and burst (bytes)" },
+	{ SH "  rate: 1000000\n  burst: 5\n", "lab.yaml:5: shaping: unknown key 'burst'" },
+#undef SH
+#undef S
 };
 
 
@@ -340,6 +416,28 @@ same_model(const struct lb_conf *a, const struct lb_conf *b)
 
 		s.line = t.line = 0;
 		if (memcmp(&s, &t, sizeof(s)))
+			return 0;
+	}
+	if (a->nb_subs != b->nb_subs || a->nb_sub_prefixes != b->nb_sub_prefixes ||
+	    a->shaping.rate != b->shaping.rate || a->shaping.nb_pipes != b->shaping.nb_pipes ||
+	    a->shaping.queue_size != b->shaping.queue_size ||
+	    a->shaping.l1_overhead != b->shaping.l1_overhead)
+		return 0;
+	for (i = 0; i < a->nb_subs; i++)
+		if (strcmp(a->subs[i].name, b->subs[i].name))
+			return 0;
+	for (i = 0; i < a->nb_sub_prefixes; i++) {
+		const struct lb_conf_sub_prefix *p = &a->sub_prefixes[i], *q = &b->sub_prefixes[i];
+
+		if (memcmp(&p->prefix, &q->prefix, sizeof(p->prefix)) || p->plen != q->plen ||
+		    p->sub != q->sub)
+			return 0;
+	}
+	for (i = 0; i < a->shaping.nb_pipes; i++) {
+		const struct lb_conf_pipe *p = &a->shaping.pipes[i], *q = &b->shaping.pipes[i];
+
+		if (strcmp(p->subscriber, q->subscriber) || p->rate != q->rate ||
+		    p->burst != q->burst)
 			return 0;
 	}
 	return 1;

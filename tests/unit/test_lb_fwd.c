@@ -26,6 +26,7 @@
 #include "ipfrag.h"
 #include "ipfrag_fp.h"
 #include "lb.h"
+#include "lb_shape.h"
 #include "lb_fp.h"
 #include "pkt_fp.h"
 #include "cunit_main.h"
@@ -87,7 +88,7 @@ static struct lb *
 tf_tables(const char *mode, const char *policy, const char *extra)
 {
 	static uint64_t version;
-	char text[1024];
+	char text[2048];
 	struct lb_conf c;
 	struct lb *lb;
 
@@ -759,7 +760,7 @@ static struct lb *
 tf_tables6(const char *mode)
 {
 	static uint64_t version = 1000;
-	char text[1024];
+	char text[2048];
 	struct lb_conf c;
 	struct lb *lb;
 
@@ -1208,6 +1209,172 @@ test_meter_limit_colours(void)
 	CU_ASSERT_EQUAL(lb->limits[0].st->cnt[0].colour[RTE_COLOR_RED], 15);
 }
 
+/*
+ * Subscribers (lb_subscriber): 198.18.0.0/28 is acme, but 198.18.0.8/29 inside it is
+ * globex (the longest prefix wins); a subscriber-keyed limit gives each subscriber one
+ * budget whatever its addresses (two of acme's clients share theirs), a limit naming a
+ * subscriber sees only that subscriber's clients, and a client of no subscriber is not
+ * charged by either.
+ */
+static void
+test_subscriber_limits(void)
+{
+	struct tf_frame f, o;
+	uint16_t pi;
+	struct lb *lb = tf_tables("fnat", "rr",
+		"subscribers:\n"
+		"  acme: [198.18.0.0/28, \"2001:db8:100::/48\"]\n"
+		"  globex: 198.18.0.8/29\n"
+		"limits:\n"
+		"  per-sub: { key: subscriber, algorithm: token-bucket, unit: connections,\n"
+		"             rate: 1, burst: 2 }\n"
+		"  globex-only: { subscriber: globex, algorithm: fixed-window, unit: connections,\n"
+		"                 limit: 100, window_ms: 60000, priority: 1 }\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+	CU_ASSERT_EQUAL(lb->nb_subs, 2);
+	CU_ASSERT_PTR_NOT_NULL(lb->sub4);
+	CU_ASSERT_PTR_NOT_NULL(lb->sub6);
+	/* acme: 198.18.0.2 and 198.18.0.3 share a budget of 2 */
+	tf_tcp(&f, 45001, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, 0xc6120002u);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 45002, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, 0xc6120003u);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 45003, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, 0xc6120002u);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_POLICED);
+	/* globex (198.18.0.9, inside acme's /28 but in globex's /29): its own budget */
+	tf_tcp(&f, 45004, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, 0xc6120009u);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	/* no subscriber (198.18.0.66): neither limit sees it */
+	tf_tcp(&f, 45005, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, 0xc6120042u);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 45006, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, 0xc6120042u);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	tf_tcp(&f, 45007, RTE_TCP_SYN_FLAG, 1, NULL, 0, 0);
+	tf_from(&f, 0xc6120042u);
+	CU_ASSERT_EQUAL(tf_run(&f, &o, &pi), SL_CNT_LB_FORWARD);
+	CU_ASSERT_EQUAL(lb->limits[1].st->cnt[0].matched, 4);   /* per-sub: acme 3, globex 1 */
+	CU_ASSERT_EQUAL(lb->limits[1].st->cnt[0].over, 1);
+	CU_ASSERT_EQUAL(lb->limits[1].st->t[0]->used, 2);       /* two subscribers' keys */
+	CU_ASSERT_EQUAL(lb->limits[0].st->cnt[0].matched, 1);   /* globex-only: globex's SYN */
+	/* IPv6 clients map through their own table */
+	{
+		struct pkt_meta m6;
+
+		memset(&m6, 0, sizeof(m6));
+		m6.l3 = PKT_L3_IPV6;
+		inet_pton(AF_INET6, "2001:db8:100:ffff::5", m6.addr.v6.src);
+		CU_ASSERT_EQUAL(lb_subscriber(lb, &m6), 1);     /* acme */
+		inet_pton(AF_INET6, "2001:db8:101::5", m6.addr.v6.src);
+		CU_ASSERT_EQUAL(lb_subscriber(lb, &m6), 0);
+	}
+}
+
+/*
+ * A budget split over the workers (lb_limit_split): built for 4 workers, a limit of 8
+ * new connections (burst 8) admits 2 on one worker, while a per-source packet limit
+ * stays whole on each worker (a lone flow is not held to a quarter).
+ */
+static void
+test_limit_split_over_workers(void)
+{
+	char err[512];
+	const char *text =
+		"pools:\n  web:\n    backends:\n      - address: 198.18.1.11:80\n"
+		"services:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n"
+		"limits:\n"
+		"  conns: { algorithm: token-bucket, unit: connections, rate: 8, burst: 8 }\n"
+		"  pkts: { algorithm: token-bucket, rate: 8, burst: 8, priority: 5 }\n"
+		"  win: { key: service, algorithm: fixed-window, limit: 8, window_ms: 1000,\n"
+		"         priority: 7 }\n";
+	struct police_key k = { .id = 1 };
+	struct lb_conf c;
+	struct lb *lb;
+	void *st;
+	int i, n;
+
+	CU_ASSERT_EQUAL_FATAL(lb_conf_parse("t.yaml", text, strlen(text), &c, err, sizeof(err)), 0);
+	lb = lb_build(&c, tf_neigh, 900, 4, err, sizeof(err));
+	lb_conf_free(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+	CU_ASSERT_STRING_EQUAL(lb->limits[0].name, "pkts");
+	CU_ASSERT_EQUAL(lb->limits[0].cost_mult, 1);
+	CU_ASSERT_EQUAL(lb->limits[1].cost_mult, 4);            /* win */
+	CU_ASSERT_EQUAL(lb->limits[2].cost_mult, 4);            /* conns */
+	/* conns on one worker: a full bucket of 8, each connection costs 4: two pass */
+	st = police_table_get(lb->limits[2].st->t[0], &k);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	for (i = 0, n = 0; i < 5; i++)
+		n += police_check(st, &lb->limits[2].pp, 1 * lb->limits[2].cost_mult, 1000);
+	CU_ASSERT_EQUAL(n, 2);
+	/* pkts: whole on each worker: eight pass */
+	st = police_table_get(lb->limits[0].st->t[0], &k);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	for (i = 0, n = 0; i < 10; i++)
+		n += police_check(st, &lb->limits[0].pp, 1 * lb->limits[0].cost_mult, 1000);
+	CU_ASSERT_EQUAL(n, 8);
+	lb_free(lb);
+}
+
+/*
+ * Shaping's tables (lb_shape_build): each shaped subscriber's id maps to its pipe, the
+ * others to none; a version with the same shaping section keeps the shapers (what they
+ * queue survives a pool change), a changed section gets new ones; the subscribers' LPM
+ * tables are shared while their prefixes stay the same.
+ */
+static void
+test_shape_kept_across_versions(void)
+{
+	static const char base[] =
+		"pools:\n  web:\n    backends:\n      - address: 198.18.1.11:80\n"
+		"services:\n  - vip: 198.18.0.100:80/tcp\n    pool: web\n"
+		"subscribers:\n  a: 198.18.0.0/28\n  b: 198.18.0.16/28\n  c: 198.18.0.32/28\n"
+		"shaping:\n  rate: 12500000\n  pipes:\n"
+		"    c: { rate: 125000, burst: 3000 }\n    a: { rate: %s, burst: 3000 }\n";
+	char text[1024], err[512];
+	struct lb_conf c;
+	struct lb *v1, *v2, *v3;
+
+	snprintf(text, sizeof(text), base, "250000");
+	CU_ASSERT_EQUAL_FATAL(lb_conf_parse("t.yaml", text, strlen(text), &c, err, sizeof(err)), 0);
+	v1 = lb_build(&c, tf_neigh, 1001, 2, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v1);
+	CU_ASSERT_EQUAL_FATAL(lb_shape_build(v1, &c, NULL, 2, 1, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v1->shape);
+	CU_ASSERT_EQUAL(v1->sub_pipe[1], 2);            /* a: the second pipe */
+	CU_ASSERT_EQUAL(v1->sub_pipe[2], 0);            /* b: not shaped */
+	CU_ASSERT_EQUAL(v1->sub_pipe[3], 1);            /* c: the first */
+	CU_ASSERT(v1->shape->footprint_bytes > 0);
+	/* the same section: the same shapers */
+	v2 = lb_build_from(&c, tf_neigh, 1002, 2, v1, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v2);
+	CU_ASSERT_EQUAL_FATAL(lb_shape_build(v2, &c, v1, 2, 1, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_EQUAL(v2->shape, v1->shape);
+	CU_ASSERT_EQUAL(v2->shape->refs, 2);
+	CU_ASSERT_PTR_EQUAL(v2->subs, v1->subs);        /* the LPM tables too (64 MiB) */
+	CU_ASSERT_PTR_EQUAL(v2->sub4, v1->sub4);
+	lb_conf_free(&c);
+	lb_free(v1);
+	/* a pipe's rate changed: new shapers */
+	snprintf(text, sizeof(text), base, "500000");
+	CU_ASSERT_EQUAL_FATAL(lb_conf_parse("t.yaml", text, strlen(text), &c, err, sizeof(err)), 0);
+	v3 = lb_build_from(&c, tf_neigh, 1003, 2, v2, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v3);
+	CU_ASSERT_EQUAL_FATAL(lb_shape_build(v3, &c, v2, 2, 1, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_EQUAL(v3->shape, v2->shape);
+	CU_ASSERT_EQUAL(v3->shape->refs, 1);
+	CU_ASSERT_PTR_EQUAL(v3->subs, v2->subs);        /* the prefixes did not change */
+	lb_conf_free(&c);
+	lb_free(v2);
+	lb_free(v3);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_fnat_rewrites_with_full_checksums),
 	UNIT_TEST(test_dsr_changes_only_the_link_header),
@@ -1223,6 +1390,9 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_dsr_config_refusals),
 	UNIT_TEST(test_limits_on_the_fast_path),
 	UNIT_TEST(test_meter_limit_colours),
+	UNIT_TEST(test_subscriber_limits),
+	UNIT_TEST(test_limit_split_over_workers),
+	UNIT_TEST(test_shape_kept_across_versions),
 	{ NULL, NULL }
 };
 

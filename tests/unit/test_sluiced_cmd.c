@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "health.h"
 #include "lb_conf.h"
+#include "police.h"
 #include "sluiced.h"
 #include "store.h"
 #include "cunit_main.h"
@@ -320,10 +321,51 @@ test_limit_verbs(void)
 	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"z\",\"--algorithm\",\"sliding-log\","
 			 "\"--limit\",\"3\",\"--window-ms\",\"1000\"]}", &usage, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at the same priority 100"));
-	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"m\",\"--algorithm\",\"srtcm\"]}",
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"m\",\"--algorithm\",\"srtcm\","
+			 "\"--priority\",\"3\"]}", &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "limit m: srtcm: cir (1 to"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"m\",\"--algorithm\",\"trtcm\","
+			 "\"--cir\",\"2000\",\"--cbs\",\"1514\",\"--pir\",\"1000\",\"--pbs\","
+			 "\"1514\",\"--priority\",\"3\"]}", &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pir 1000 below cir 2000"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"m\",\"--algorithm\",\"srtcm\","
+			 "\"--cir\",\"2000\",\"--cbs\",\"1514\",\"--rate\",\"5\"]}", &usage,
+			 err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "srtcm is a meter: it takes --cir"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"per-client\",\"--cir\",\"5\"]}",
 			 &usage, err, sizeof(err)));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "the meters are set in the config file for now"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "are for the meters"));
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"s\",\"--algorithm\",\"token-bucket\","
+			 "\"--rate\",\"3\",\"--burst\",\"3\",\"--key\",\"subscriber\","
+			 "\"--priority\",\"4\"]}", &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "key subscriber, but no subscribers are defined"));
 	CU_ASSERT_EQUAL(tsd.conf.nb_limits, 1);                         /* none of them */
+	/* a meter from the command line: created, changed, listed */
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"set\",\"trunk\",\"--algorithm\",\"trtcm\","
+			"\"--cir\",\"1250000\",\"--cbs\",\"15000\",\"--pir\",\"2500000\","
+			"\"--pbs\",\"30000\",\"--yellow\",\"remark\",\"--yellow-dscp\",\"12\","
+			"\"--colour-aware\",\"true\",\"--priority\",\"3\"]}", NULL, err,
+			sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(tsd.conf.nb_limits, 2);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].algo, LB_LIMIT_TRTCM);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].unit, POLICE_BYTES);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].colour_action[1], LB_COLOUR_REMARK);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].colour_dscp[1], 12);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].colour_action[2], LB_COLOUR_DROP);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].colour_aware, 1);
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"set\",\"trunk\",\"--pir\",\"5000000\","
+			"\"--red\",\"remark\",\"--red-dscp\",\"8\"]}", NULL, err, sizeof(err)));
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].pir, 5000000);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].cir, 1250000);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].colour_action[2], LB_COLOUR_REMARK);
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"trunk\",\"--green-dscp\",\"4\"]}",
+			 &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--green-dscp is for --green remark"));
+	o = req("{\"argv\":[\"limit\",\"list\"],\"json\":true}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(o, "output")),
+				      "\"yellow_dscp\":12"));
+	json_decref(o);
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"del\",\"trunk\"]}", NULL, NULL, 0));
 	o = req("{\"argv\":[\"limit\",\"list\"],\"json\":true}");
 	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(o, "output")),
 				      "\"name\":\"per-client\""));
