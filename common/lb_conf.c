@@ -438,9 +438,9 @@ lc_meter_key(const char *key)
 	return 0;
 }
 
-/* One of a meter's keys (lc_meter_keys) onto l. */
+/* One of a meter's keys (lc_meter_keys) onto l (what: "limit X", "meter profile Y"). */
 static int
-lc_meter_value(struct lc *p, yaml_node_t *v, const char *name, const char *key,
+lc_meter_value(struct lc *p, yaml_node_t *v, const char *what, const char *key,
 	       struct lb_conf_limit *l)
 {
 	static const char *const colours[] = { "green", "yellow", "red" };
@@ -459,8 +459,8 @@ lc_meter_value(struct lc *p, yaml_node_t *v, const char *name, const char *key,
 			if (!(val = lc_scalar(p, v, key, &rc)))
 				return rc;
 			if ((e = lb_colour_action_parse(val)) < 0)
-				return lc_fail(p, v, "limit %s: %s '%.32s': want transmit, remark or "
-					       "drop", name, key, val);
+				return lc_fail(p, v, "%s: %s '%.32s': want transmit, remark or "
+					       "drop", what, key, val);
 			l->colour_action[i] = (uint8_t)e;
 			return 0;
 		}
@@ -475,7 +475,7 @@ lc_meter_value(struct lc *p, yaml_node_t *v, const char *name, const char *key,
 	if (!(val = lc_scalar(p, v, key, &rc)))
 		return rc;
 	if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0)
-		return lc_fail(p, v, "limit %s: %s '%.32s': want true or false", name, key, val);
+		return lc_fail(p, v, "%s: %s '%.32s': want true or false", what, key, val);
 	if (strcmp(key, "colour_aware") == 0)
 		l->colour_aware = strcmp(val, "true") == 0;
 	else
@@ -498,7 +498,7 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 {
 	yaml_node_t *dscp_node = NULL, *p4_node = NULL, *p6_node = NULL, *unit_node = NULL;
 	yaml_node_t *bucket_node = NULL, *window_node = NULL, *meter_node = NULL;
-	yaml_node_t *action_node = NULL;
+	yaml_node_t *action_node = NULL, *profile_node = NULL;
 	int rc = 0, have_algo = 0, e;
 	const char *name = lc_scalar(p, kn, "limit name", &rc), *val;
 	yaml_node_pair_t *pr;
@@ -574,9 +574,20 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 			l->algo = (uint8_t)e;
 			have_algo = 1;
 		} else if (lc_meter_key(key)) {
-			if ((rc = lc_meter_value(p, v, name, key, l)) != 0)
+			char what[LB_CONF_NAME_MAX + 8];
+
+			snprintf(what, sizeof(what), "limit %s", name);
+			if ((rc = lc_meter_value(p, v, what, key, l)) != 0)
 				return rc;
 			meter_node = v;
+		} else if (strcmp(key, "profile") == 0) {
+			if (!(val = lc_scalar(p, v, "profile", &rc)))
+				return rc;
+			if (!lc_name_ok(val))
+				return lc_fail(p, v, "limit %s: profile '%.40s': want a name of "
+					       "meter_profiles:", name, val);
+			snprintf(l->profile, sizeof(l->profile), "%s", val);
+			profile_node = v;
 		} else if (strcmp(key, "unit") == 0) {
 			unit_node = v;
 			if (!(val = lc_scalar(p, v, "unit", &rc)))
@@ -625,12 +636,23 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 			l->max_keys = (uint32_t)u;
 		} else {
 			return lc_fail(p, k, "limit %s: unknown key '%.32s' (service, from, "
-				       "subscriber, key, "
+				       "subscriber, profile, key, "
 				       "prefix4, prefix6, algorithm, unit, rate, burst, limit, "
 				       "window_ms, action, dscp, priority, max_keys; meters: cir, "
 				       "cbs, ebs, pir, pbs, eir, green, yellow, red, green_dscp, "
 				       "yellow_dscp, red_dscp, colour_aware, l1_overhead)", name, key);
 		}
+	}
+	if (profile_node) {
+		/* the numbers are the profile's (lb_conf_resolve copies them in) */
+		if (have_algo || meter_node || bucket_node || window_node || action_node ||
+		    dscp_node || unit_node)
+			return lc_fail(p, profile_node, "limit %s: profile %s gives the meter: no "
+				       "algorithm, unit, cir, ..., colours, rate, limit or action "
+				       "beside it", name, l->profile);
+		l->algo = LB_LIMIT_TRTCM;       /* a meter until resolved */
+		l->unit = POLICE_BYTES;
+		return 0;
 	}
 	if (!have_algo)
 		return lc_fail(p, n, "limit %s: no algorithm", name);
@@ -659,6 +681,74 @@ lc_limit(struct lc *p, yaml_node_t *kn, yaml_node_t *n, struct lb_conf_limit *l)
 	if ((p4_node || p6_node) && l->key != LB_LIMIT_KEY_PREFIX)
 		return lc_fail(p, p4_node ? p4_node : p6_node, "limit %s: prefix4 and prefix6 are "
 			       "for key prefix", name);
+	return 0;
+}
+
+/* meter_profiles: name: { algorithm: srtcm|trtcm|trtcm-rfc4115, cir, ..., colours } */
+static int
+lc_profiles(struct lc *p, yaml_node_t *n)
+{
+	yaml_node_pair_t *pr, *q;
+	uint32_t nb;
+	int rc = 0, e;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return lc_fail(p, n, "meter_profiles: want a mapping of name: { algorithm, cir, "
+			       "... }");
+	nb = (uint32_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (nb > LB_CONF_LIMITS_MAX)
+		return lc_fail(p, n, "meter_profiles: %u, at most %d", nb, LB_CONF_LIMITS_MAX);
+	p->c->meter_profiles = calloc(nb ? nb : 1, sizeof(*p->c->meter_profiles));
+	if (!p->c->meter_profiles)
+		return lc_fail(p, n, "out of memory");
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = lc_node(p, pr->key), *v = lc_node(p, pr->value);
+		const char *name = lc_scalar(p, k, "meter profile name", &rc), *val;
+		struct lb_conf_limit *mp = &p->c->meter_profiles[p->c->nb_meter_profiles];
+		char what[LB_CONF_NAME_MAX + 16];
+		int have_algo = 0;
+
+		if (!name)
+			return rc;
+		if (!lc_name_ok(name))
+			return lc_fail(p, k, "meter profile name '%.40s': want 1 to %d letters, "
+				       "digits, '-', '_' or '.', starting with a letter", name,
+				       LB_CONF_NAME_MAX - 1);
+		snprintf(what, sizeof(what), "meter profile %s", name);
+		snprintf(mp->name, sizeof(mp->name), "%s", name);
+		mp->line = (int)k->start_mark.line + 1;
+		mp->unit = POLICE_BYTES;
+		mp->colour_action[2] = LB_COLOUR_DROP;
+		p->c->nb_meter_profiles++;
+		if (!v || v->type != YAML_MAPPING_NODE)
+			return lc_fail(p, v ? v : k, "%s: want { algorithm, cir, ... }", what);
+		for (q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+			yaml_node_t *qk = lc_node(p, q->key), *qv = lc_node(p, q->value);
+			const char *key = lc_scalar(p, qk, "meter profile key", &rc);
+
+			if (!key)
+				return rc;
+			if (strcmp(key, "algorithm") == 0) {
+				if (!(val = lc_scalar(p, qv, "algorithm", &rc)))
+					return rc;
+				if ((e = lb_limit_algo_parse(val)) < 0 || !LB_LIMIT_IS_METER(e))
+					return lc_fail(p, qv, "%s: algorithm '%.32s': want srtcm, "
+						       "trtcm or trtcm-rfc4115", what, val);
+				mp->algo = (uint8_t)e;
+				have_algo = 1;
+			} else if (lc_meter_key(key)) {
+				if ((rc = lc_meter_value(p, qv, what, key, mp)) != 0)
+					return rc;
+			} else {
+				return lc_fail(p, qk, "%s: unknown key '%.32s' (algorithm, cir, cbs, "
+					       "ebs, pir, pbs, eir, green, yellow, red, green_dscp, "
+					       "yellow_dscp, red_dscp, colour_aware, l1_overhead)",
+					       what, key);
+			}
+		}
+		if (!have_algo)
+			return lc_fail(p, v, "%s: no algorithm (srtcm, trtcm or trtcm-rfc4115)", what);
+	}
 	return 0;
 }
 
@@ -840,7 +930,7 @@ static int
 lc_root(struct lc *p, yaml_node_t *root)
 {
 	yaml_node_t *pools = NULL, *services = NULL, *limits = NULL;
-	yaml_node_t *subs = NULL, *shaping = NULL, *shaping_k = NULL;
+	yaml_node_t *subs = NULL, *shaping = NULL, *shaping_k = NULL, *profiles = NULL;
 	yaml_node_pair_t *pr;
 	yaml_node_item_t *it;
 	int rc = 0;
@@ -877,15 +967,19 @@ lc_root(struct lc *p, yaml_node_t *root)
 			limits = lc_node(p, pr->value);
 		else if (strcmp(key, "subscribers") == 0)
 			subs = lc_node(p, pr->value);
+		else if (strcmp(key, "meter_profiles") == 0)
+			profiles = lc_node(p, pr->value);
 		else if (strcmp(key, "shaping") == 0) {
 			shaping = lc_node(p, pr->value);
 			shaping_k = k;
 		}
 		else
 			return lc_fail(p, k, "unknown key '%.32s' (pools, services, limits, "
-				       "subscribers, shaping, generation)", key);
+				       "meter_profiles, subscribers, shaping, generation)", key);
 	}
 	if (subs && (rc = lc_subs(p, subs)) != 0)
+		return rc;
+	if (profiles && (rc = lc_profiles(p, profiles)) != 0)
 		return rc;
 	if (shaping && (rc = lc_shaping(p, shaping_k, shaping)) != 0)
 		return rc;
@@ -951,6 +1045,8 @@ lc_root(struct lc *p, yaml_node_t *root)
 			p->c->nb_limits++;
 		}
 	}
+	if ((rc = lb_conf_resolve(p->c, p->name, p->err, p->errlen)) != 0)
+		return rc;
 	return lb_conf_check(p->c, p->name, p->err, p->errlen);
 }
 

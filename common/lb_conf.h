@@ -56,6 +56,10 @@
  *     acme-cap:
  *       key: subscriber             # one budget per subscriber (subscriber: NAME: one)
  *       ...
+ *     gold-meter:
+ *       profile: gold               # a meter profile's numbers (meter_profiles:)
+ *   meter_profiles:                 # meters defined once, used by any number of limits
+ *     gold: { algorithm: trtcm, cir: 1250000, cbs: 15000, pir: 2500000, pbs: 30000 }
  *   subscribers:                    # names for client prefixes (the longest match wins)
  *     acme: [198.18.0.0/28, "2001:db8:100::/48"]
  *     globex: 198.18.0.16/28
@@ -222,6 +226,9 @@ struct lb_conf_limit {
 	uint8_t has_service, has_from;
 	uint8_t proto;          /* the service's, when has_service */
 	char subscriber[LB_CONF_NAME_MAX];      /* clients of this subscriber only; "": any */
+	char profile[LB_CONF_NAME_MAX]; /* a meter whose numbers are this meter profile's
+					 * (lb_conf.meter_profiles), copied in by
+					 * lb_conf_resolve; "": its own */
 	struct lb_addr vip;     /* the service, when has_service */
 	struct lb_addr from;    /* clients from this prefix, when has_from (port unused) */
 	uint8_t from_plen;
@@ -280,6 +287,9 @@ struct lb_conf {
 	uint32_t nb_services;
 	struct lb_conf_limit *limits;
 	uint32_t nb_limits;
+	struct lb_conf_limit *meter_profiles;   /* by name: algo, unit and the meter
+						 * fields only */
+	uint32_t nb_meter_profiles;
 	struct lb_conf_subscriber *subs;
 	uint32_t nb_subs;
 	struct lb_conf_sub_prefix *sub_prefixes;
@@ -361,6 +371,14 @@ int lb_colour_action_parse(const char *s);
 int lb_limit_action_parse(const char *s);
 /* Index of the limit named name, or -1. */
 int lb_conf_limit_find(const struct lb_conf *c, const char *name);
+/* Index of the meter profile named name, or -1. */
+int lb_conf_profile_find(const struct lb_conf *c, const char *name);
+/*
+ * Copies each profile-referencing limit's meter numbers from its profile (the parser
+ * does it for a file; a command that sets a profile does it before the check). Returns
+ * 0, or -EINVAL with "name:line: limit X: meter profile Y is not defined (...)".
+ */
+int lb_conf_resolve(struct lb_conf *c, const char *name, char *err, size_t errlen);
 /* Index of the subscriber named name, or -1. */
 int lb_conf_sub_find(const struct lb_conf *c, const char *name);
 

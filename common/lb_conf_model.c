@@ -235,6 +235,17 @@ lb_conf_limit_find(const struct lb_conf *c, const char *name)
 }
 
 int
+lb_conf_profile_find(const struct lb_conf *c, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nb_meter_profiles; i++)
+		if (strcmp(c->meter_profiles[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
 lb_conf_sub_find(const struct lb_conf *c, const char *name)
 {
 	uint32_t i;
@@ -686,6 +697,43 @@ lb_check_limit(const struct lb_conf *c, uint32_t i, const char *name, char *err,
 	return 0;
 }
 
+int
+lb_conf_resolve(struct lb_conf *c, const char *name, char *err, size_t errlen)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nb_limits; i++) {
+		struct lb_conf_limit *l = &c->limits[i];
+		const struct lb_conf_limit *mp;
+		char where[300];
+		int k;
+
+		if (!l->profile[0])
+			continue;
+		k = lb_conf_profile_find(c, l->profile);
+		if (k < 0) {
+			lb_where(where, sizeof(where), name, l->line);
+			snprintf(err, errlen, "%s: limit %s: meter profile %s is not defined "
+				 "(meter_profiles:)", where, l->name, l->profile);
+			return -EINVAL;
+		}
+		mp = &c->meter_profiles[k];
+		l->algo = mp->algo;
+		l->unit = POLICE_BYTES;
+		l->cir = mp->cir;
+		l->cbs = mp->cbs;
+		l->ebs = mp->ebs;
+		l->pir = mp->pir;
+		l->pbs = mp->pbs;
+		l->eir = mp->eir;
+		l->colour_aware = mp->colour_aware;
+		l->l1_overhead = mp->l1_overhead;
+		memcpy(l->colour_action, mp->colour_action, sizeof(l->colour_action));
+		memcpy(l->colour_dscp, mp->colour_dscp, sizeof(l->colour_dscp));
+	}
+	return 0;
+}
+
 /* Subscribers: names once; a prefix belongs to one subscriber (nested ones may belong
  * to others: the longest match wins). */
 static int
@@ -808,6 +856,32 @@ lb_conf_check(const struct lb_conf *c, const char *name, char *err, size_t errle
 	if ((rc = lb_check_subs(c, name, err, errlen)) != 0 ||
 	    (rc = lb_check_shaping(c, name, err, errlen)) != 0)
 		return rc;
+	for (i = 0; i < c->nb_meter_profiles; i++) {
+		const struct lb_conf_limit *mp = &c->meter_profiles[i];
+		char msg[256];
+
+		lb_where(where, sizeof(where), name, mp->line);
+		for (j = 0; j < i; j++)
+			if (strcmp(mp->name, c->meter_profiles[j].name) == 0) {
+				snprintf(err, errlen, "%s: meter profile %s: defined twice", where,
+					 mp->name);
+				return -EINVAL;
+			}
+		if (!LB_LIMIT_IS_METER(mp->algo) || lb_check_meter(mp, msg, sizeof(msg)) != 0) {
+			if (!LB_LIMIT_IS_METER(mp->algo))
+				snprintf(msg, sizeof(msg), "want srtcm, trtcm or trtcm-rfc4115");
+			snprintf(err, errlen, "%s: meter profile %s: %s: %s", where, mp->name,
+				 lb_limit_algo_name(mp->algo), msg);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < c->nb_limits; i++)
+		if (c->limits[i].profile[0] && lb_conf_profile_find(c, c->limits[i].profile) < 0) {
+			lb_where(where, sizeof(where), name, c->limits[i].line);
+			snprintf(err, errlen, "%s: limit %s: meter profile %s is not defined "
+				 "(meter_profiles:)", where, c->limits[i].name, c->limits[i].profile);
+			return -EINVAL;
+		}
 
 	for (i = 0; i < c->nb_services; i++)
 		if ((rc = lb_check_service(c, i, name, err, errlen)) != 0)
@@ -864,6 +938,7 @@ lb_conf_free(struct lb_conf *c)
 	free(c->pools);
 	free(c->services);
 	free(c->limits);
+	free(c->meter_profiles);
 	free(c->subs);
 	free(c->sub_prefixes);
 	free(c->shaping.pipes);
@@ -904,6 +979,14 @@ lb_conf_copy(struct lb_conf *dst, const struct lb_conf *src)
 			goto nomem;
 		memcpy(dst->limits, src->limits, src->nb_limits * sizeof(*dst->limits));
 		dst->nb_limits = src->nb_limits;
+	}
+	if (src->nb_meter_profiles) {
+		dst->meter_profiles = malloc(src->nb_meter_profiles * sizeof(*dst->meter_profiles));
+		if (!dst->meter_profiles)
+			goto nomem;
+		memcpy(dst->meter_profiles, src->meter_profiles,
+		       src->nb_meter_profiles * sizeof(*dst->meter_profiles));
+		dst->nb_meter_profiles = src->nb_meter_profiles;
 	}
 	if (src->nb_subs) {
 		dst->subs = malloc(src->nb_subs * sizeof(*dst->subs));
@@ -1128,6 +1211,36 @@ lb_emit_service(struct lb_emit *m, const struct lb_conf *c, const struct lb_conf
 	lb_emit_map_end(m);
 }
 
+/* A meter's numbers, colours and flags (a limit's or a meter profile's). */
+static void
+lb_emit_meter(struct lb_emit *m, const struct lb_conf_limit *l)
+{
+	static const char *const nums[] = { "cir", "cbs", "ebs", "pir", "pbs", "eir" };
+	static const char *const colours[] = { "green", "yellow", "red" };
+	const uint64_t v6[] = { l->cir, l->cbs, l->ebs, l->pir, l->pbs, l->eir };
+	char k[16];
+	int i;
+
+	for (i = 0; i < 6; i++)
+		if (v6[i]) {
+			lb_emit_str(m, nums[i]);
+			lb_emit_uint(m, v6[i]);
+		}
+	for (i = 0; i < 3; i++) {
+		lb_emit_str(m, colours[i]);
+		lb_emit_str(m, lb_colour_action_name(l->colour_action[i]));
+		if (l->colour_action[i] == LB_COLOUR_REMARK) {
+			snprintf(k, sizeof(k), "%s_dscp", colours[i]);
+			lb_emit_str(m, k);
+			lb_emit_uint(m, l->colour_dscp[i]);
+		}
+	}
+	lb_emit_str(m, "colour_aware");
+	lb_emit_str(m, l->colour_aware ? "true" : "false");
+	lb_emit_str(m, "l1_overhead");
+	lb_emit_str(m, l->l1_overhead ? "true" : "false");
+}
+
 static void
 lb_emit_limit(struct lb_emit *m, const struct lb_conf_limit *l)
 {
@@ -1157,35 +1270,18 @@ lb_emit_limit(struct lb_emit *m, const struct lb_conf_limit *l)
 		lb_emit_str(m, "prefix6");
 		lb_emit_uint(m, l->prefix6);
 	}
-	lb_emit_str(m, "algorithm");
-	lb_emit_str(m, lb_limit_algo_name(l->algo));
-	lb_emit_str(m, "unit");
-	lb_emit_str(m, police_unit_name(l->unit));
+	if (l->profile[0]) {
+		lb_emit_str(m, "profile");
+		lb_emit_str(m, l->profile);
+	} else {
+		lb_emit_str(m, "algorithm");
+		lb_emit_str(m, lb_limit_algo_name(l->algo));
+		lb_emit_str(m, "unit");
+		lb_emit_str(m, police_unit_name(l->unit));
+	}
 	if (LB_LIMIT_IS_METER(l->algo)) {
-		static const char *const nums[] = { "cir", "cbs", "ebs", "pir", "pbs", "eir" };
-		static const char *const colours[] = { "green", "yellow", "red" };
-		const uint64_t v6[] = { l->cir, l->cbs, l->ebs, l->pir, l->pbs, l->eir };
-		char k[16];
-		int i;
-
-		for (i = 0; i < 6; i++)
-			if (v6[i]) {
-				lb_emit_str(m, nums[i]);
-				lb_emit_uint(m, v6[i]);
-			}
-		for (i = 0; i < 3; i++) {
-			lb_emit_str(m, colours[i]);
-			lb_emit_str(m, lb_colour_action_name(l->colour_action[i]));
-			if (l->colour_action[i] == LB_COLOUR_REMARK) {
-				snprintf(k, sizeof(k), "%s_dscp", colours[i]);
-				lb_emit_str(m, k);
-				lb_emit_uint(m, l->colour_dscp[i]);
-			}
-		}
-		lb_emit_str(m, "colour_aware");
-		lb_emit_str(m, l->colour_aware ? "true" : "false");
-		lb_emit_str(m, "l1_overhead");
-		lb_emit_str(m, l->l1_overhead ? "true" : "false");
+		if (!l->profile[0])     /* else the profile's */
+			lb_emit_meter(m, l);
 	} else if (l->algo <= POLICE_LEAKY_BUCKET) {
 		lb_emit_str(m, "rate");
 		lb_emit_uint(m, l->rate);
@@ -1300,6 +1396,19 @@ lb_conf_emit(const struct lb_conf *c, char **text, size_t *len)
 		lb_emit_map(&m, 0);
 		for (i = 0; i < c->nb_limits; i++)
 			lb_emit_limit(&m, &c->limits[i]);
+		lb_emit_map_end(&m);
+	}
+	if (c->nb_meter_profiles) {
+		lb_emit_str(&m, "meter_profiles");
+		lb_emit_map(&m, 0);
+		for (i = 0; i < c->nb_meter_profiles; i++) {
+			lb_emit_str(&m, c->meter_profiles[i].name);
+			lb_emit_map(&m, 0);
+			lb_emit_str(&m, "algorithm");
+			lb_emit_str(&m, lb_limit_algo_name(c->meter_profiles[i].algo));
+			lb_emit_meter(&m, &c->meter_profiles[i]);
+			lb_emit_map_end(&m);
+		}
 		lb_emit_map_end(&m);
 	}
 	if (c->nb_subs)

@@ -33,7 +33,8 @@ struct cmd_def {
 
 #define CMD_SVC_OPTS "pool policy mode sticky-ttl mss"
 #define CMD_LIMIT_OPTS "algorithm rate burst limit window-ms unit key prefix4 prefix6 " \
-		       "service from subscriber action dscp priority max-keys cir cbs ebs pir " \
+		       "service from subscriber profile action dscp priority max-keys cir cbs " \
+		       "ebs pir " \
 		       "pbs eir green yellow red green-dscp yellow-dscp red-dscp colour-aware " \
 		       "l1-overhead"
 #define CMD_POOL_OPTS "maglev-size check check-port check-path check-status check-send " \
@@ -66,7 +67,8 @@ static const struct cmd_def cmd_table[] = {
 	  "[--unit packets|bytes|connections] [--key source|prefix|service|subscriber] "
 	  "[--prefix4 N] [--prefix6 N] [--service ADDR:PORT/PROTO|any] [--from PREFIX|any] "
 	  "[--subscriber NAME|any] [--action drop|remark|count] [--dscp N] [--priority N] "
-	  "[--max-keys N]; meters (--algorithm srtcm|trtcm|trtcm-rfc4115): [--cir N] [--cbs N] "
+	  "[--max-keys N]; meters (--algorithm srtcm|trtcm|trtcm-rfc4115, or --profile NAME): "
+	  "[--cir N] [--cbs N] "
 	  "[--ebs N] [--pir N] [--pbs N] [--eir N] [--green|--yellow|--red "
 	  "transmit|remark|drop] [--green-dscp|--yellow-dscp|--red-dscp N] "
 	  "[--colour-aware true|false] [--l1-overhead true|false]" },

@@ -5,7 +5,8 @@
  *                  [--key source|prefix|service|subscriber] [--prefix4 N] [--prefix6 N]
  *                  [--service ADDR:PORT/PROTO|any] [--from PREFIX|any] [--subscriber S|any]
  *                  [--action drop|remark|count] [--dscp N] [--priority N] [--max-keys N]
- *     a meter (--algorithm srtcm|trtcm|trtcm-rfc4115): [--cir --cbs --ebs --pir --pbs --eir]
+ *     a meter (--algorithm srtcm|trtcm|trtcm-rfc4115, or --profile NAME of meter_profiles:):
+ *                  [--cir --cbs --ebs --pir --pbs --eir]
  *                  [--green|--yellow|--red transmit|remark|drop] [--green-dscp N ...]
  *                  [--colour-aware true|false] [--l1-overhead true|false]
  *   limit del NAME
@@ -110,6 +111,10 @@ cmd_limit_meter_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
 	if (given && !LB_LIMIT_IS_METER(l->algo))
 		return cmd_fail(x, 1, "--cir, --cbs, ..., the colours, --colour-aware and "
 				"--l1-overhead are for the meters (srtcm, trtcm, trtcm-rfc4115)");
+	if (given && l->profile[0])
+		return cmd_fail(x, 1, "limit %s takes its meter from profile %s: change the "
+				"profile in the config file, or give the limit its own with "
+				"--algorithm", l->name, l->profile);
 	return 0;
 }
 
@@ -143,6 +148,18 @@ cmd_limit_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
 			}
 		}
 		l->algo = (uint8_t)e;
+	}
+	if ((s = cmd_opt(x, "algorithm")))
+		l->profile[0] = '\0';          /* its own numbers from now on */
+	if ((s = cmd_opt(x, "profile"))) {
+		if (cmd_opt(x, "algorithm"))
+			return cmd_fail(x, 1, "--profile gives the meter: not with --algorithm");
+		if (lb_conf_profile_find(x->next, s) < 0)
+			return cmd_fail(x, 1, "--profile %.40s: no such meter profile "
+					"(meter_profiles: in the config file)", s);
+		snprintf(l->profile, sizeof(l->profile), "%s", s);
+		l->algo = LB_LIMIT_TRTCM;       /* a meter: lb_conf_resolve copies the rest */
+		l->unit = POLICE_BYTES;
 	}
 	if ((rc = cmd_limit_meter_opts(x, l)) != 0)
 		return rc;
@@ -237,6 +254,17 @@ cmd_limit_opts(struct cmd_ctx *x, struct lb_conf_limit *l)
 	return 0;
 }
 
+/* A limit that names a meter profile takes its numbers now, before the check. */
+static int
+cmd_limit_resolve(struct cmd_ctx *x, struct lb_conf *c)
+{
+	char err[512];
+
+	if (lb_conf_resolve(c, "limit set", err, sizeof(err)) != 0)
+		return cmd_fail(x, 1, "%s", err);
+	return 0;
+}
+
 int
 cmd_limit_set(struct cmd_ctx *x)
 {
@@ -253,11 +281,14 @@ cmd_limit_set(struct cmd_ctx *x)
 	if (i >= 0) {
 		if (!x->a.nopt)
 			return cmd_fail(x, 1, "limit set %s: nothing to change", name);
-		return cmd_limit_opts(x, &c->limits[i]);
+		if ((rc = cmd_limit_opts(x, &c->limits[i])) != 0)
+			return rc;
+		return cmd_limit_resolve(x, c);
 	}
-	if (!cmd_opt(x, "algorithm"))
+	if (!cmd_opt(x, "algorithm") && !cmd_opt(x, "profile"))
 		return cmd_fail(x, 1, "limit set %s: a new limit needs --algorithm (and --rate "
-				"--burst, --limit --window-ms, or a meter's --cir ...)", name);
+				"--burst, --limit --window-ms, or a meter's --cir ...) or a meter "
+				"--profile", name);
 	if (c->nb_limits >= LB_CONF_LIMITS_MAX)
 		return cmd_fail(x, 0, "limit set: %d limits at most", LB_CONF_LIMITS_MAX);
 	memset(&l, 0, sizeof(l));
@@ -274,7 +305,7 @@ cmd_limit_set(struct cmd_ctx *x)
 		return cmd_fail(x, 0, "out of memory");
 	c->limits = nl;
 	c->limits[c->nb_limits++] = l;
-	return 0;
+	return cmd_limit_resolve(x, c);
 }
 
 int
@@ -325,6 +356,8 @@ cmd_limit_print(FILE *f, const struct lb_conf_limit *l)
 	}
 	if (l->subscriber[0])
 		fprintf(f, ", subscriber %s", l->subscriber);
+	if (l->profile[0])
+		fprintf(f, ", profile %s", l->profile);
 	if (LB_LIMIT_IS_METER(l->algo) && (l->colour_aware || l->l1_overhead))
 		fprintf(f, "%s%s", l->colour_aware ? ", colour-aware" : "",
 			l->l1_overhead ? ", l1-overhead" : "");
@@ -378,6 +411,8 @@ cmd_limit_json(const struct lb_conf_limit *l)
 	}
 	if (l->subscriber[0])
 		json_object_set_new(o, "subscriber", json_string(l->subscriber));
+	if (l->profile[0])
+		json_object_set_new(o, "profile", json_string(l->profile));
 	if (LB_LIMIT_IS_METER(l->algo)) {
 		int i;
 

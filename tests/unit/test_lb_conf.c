@@ -169,7 +169,7 @@ struct bad {
 
 static const struct bad bads[] = {
 	{ "pools: {}\nservice: []\n", "lab.yaml:2: unknown key 'service' (pools, services, limits, "
-	  "subscribers, shaping, generation)" },
+	  "meter_profiles, subscribers, shaping, generation)" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n    pool: wbe\n",
 	  "lab.yaml:6: service: pool 'wbe' is not defined" },
 	{ P "services:\n  - vip: 198.18.0.100:80/tcp\n", "lab.yaml:5: service: no pool" },
@@ -317,6 +317,20 @@ static const struct bad bads[] = {
 	{ SH "  rate: 1000000\n  burst: 5\n", "lab.yaml:5: shaping: unknown key 'burst'" },
 #undef SH
 #undef S
+#define M "meter_profiles:\n  gold: "
+	{ M "{ algorithm: token-bucket }\n", "lab.yaml:2: meter profile gold: algorithm "
+	  "'token-bucket': want srtcm, trtcm or trtcm-rfc4115" },
+	{ M "{ cir: 1000 }\n", "lab.yaml:2: meter profile gold: no algorithm" },
+	{ M "{ algorithm: trtcm, cir: 2000, cbs: 1514, pir: 1000, pbs: 1514 }\n",
+	  "lab.yaml:2: meter profile gold: trtcm: pir 1000 below cir 2000" },
+	{ M "{ algorithm: srtcm, cir: 1000, cbs: 1514, rate: 3 }\n",
+	  "lab.yaml:2: meter profile gold: unknown key 'rate'" },
+	{ "limits:\n  a: { profile: silver }\n",
+	  "lab.yaml:2: limit a: meter profile silver is not defined (meter_profiles:)" },
+	{ M "{ algorithm: srtcm, cir: 1000, cbs: 1514 }\nlimits:\n"
+	  "  a: { profile: gold, cir: 5 }\n",
+	  "limit a: profile gold gives the meter: no algorithm, unit, cir" },
+#undef M
 };
 
 
@@ -413,6 +427,15 @@ same_model(const struct lb_conf *a, const struct lb_conf *b)
 		return 0;
 	for (i = 0; i < a->nb_limits; i++) {
 		struct lb_conf_limit s = a->limits[i], t = b->limits[i];
+
+		s.line = t.line = 0;
+		if (memcmp(&s, &t, sizeof(s)))
+			return 0;
+	}
+	if (a->nb_meter_profiles != b->nb_meter_profiles)
+		return 0;
+	for (i = 0; i < a->nb_meter_profiles; i++) {
+		struct lb_conf_limit s = a->meter_profiles[i], t = b->meter_profiles[i];
 
 		s.line = t.line = 0;
 		if (memcmp(&s, &t, sizeof(s)))
@@ -558,6 +581,42 @@ test_meter_limits(void)
 	lb_conf_free(&d);
 }
 
+/* Meter profiles: defined once, used by several limits, each limit carrying the
+ * profile's numbers; emitted by name and read back the same. */
+static void
+test_meter_profiles(void)
+{
+	static const char text[] =
+		"meter_profiles:\n"
+		"  gold: { algorithm: trtcm, cir: 1250000, cbs: 15000, pir: 2500000, pbs: 30000,\n"
+		"          yellow: remark, yellow_dscp: 12, colour_aware: true }\n"
+		"limits:\n"
+		"  a: { from: 198.18.0.0/24, profile: gold }\n"
+		"  b: { from: 198.18.1.0/24, key: prefix, profile: gold, priority: 5 }\n";
+	struct lb_conf c, d;
+	char *out;
+	size_t len;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(c.nb_meter_profiles, 1);
+	CU_ASSERT_EQUAL_FATAL(c.nb_limits, 2);
+	CU_ASSERT_STRING_EQUAL(c.limits[1].profile, "gold");
+	CU_ASSERT_EQUAL(c.limits[1].algo, LB_LIMIT_TRTCM);
+	CU_ASSERT_EQUAL(c.limits[1].unit, POLICE_BYTES);
+	CU_ASSERT_EQUAL(c.limits[1].pir, 2500000);
+	CU_ASSERT_EQUAL(c.limits[0].colour_dscp[1], 12);
+	CU_ASSERT_EQUAL(c.limits[0].colour_aware, 1);
+	CU_ASSERT_EQUAL(c.limits[0].colour_action[2], LB_COLOUR_DROP);
+	CU_ASSERT_EQUAL_FATAL(lb_conf_emit(&c, &out, &len), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "profile: gold"));
+	CU_ASSERT_EQUAL_FATAL(parse(out, &d), 0);
+	CU_ASSERT(same_model(&c, &d));
+	CU_ASSERT_EQUAL(d.nb_meter_profiles, 1);
+	free(out);
+	lb_conf_free(&c);
+	lb_conf_free(&d);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_check_defaults),
 	UNIT_TEST(test_emit_round_trip),
@@ -566,6 +625,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_bad_files),
 	UNIT_TEST(test_load_missing_file),
 	UNIT_TEST(test_meter_limits),
+	UNIT_TEST(test_meter_profiles),
 	{ NULL, NULL },
 };
 

@@ -366,6 +366,28 @@ test_limit_verbs(void)
 				      "\"yellow_dscp\":12"));
 	json_decref(o);
 	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"del\",\"trunk\"]}", NULL, NULL, 0));
+	/* a meter profile of the file's, used by name: the limit takes its numbers */
+	tsd.conf.meter_profiles = calloc(1, sizeof(*tsd.conf.meter_profiles));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tsd.conf.meter_profiles);
+	tsd.conf.nb_meter_profiles = 1;
+	snprintf(tsd.conf.meter_profiles[0].name, LB_CONF_NAME_MAX, "gold");
+	tsd.conf.meter_profiles[0].algo = LB_LIMIT_SRTCM;
+	tsd.conf.meter_profiles[0].unit = POLICE_BYTES;
+	tsd.conf.meter_profiles[0].cir = 125000;
+	tsd.conf.meter_profiles[0].cbs = 3000;
+	tsd.conf.meter_profiles[0].colour_action[2] = LB_COLOUR_DROP;
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"g\",\"--profile\",\"silver\","
+			 "\"--priority\",\"3\"]}", &usage, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--profile silver: no such meter profile"));
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"set\",\"g\",\"--profile\",\"gold\","
+			"\"--priority\",\"3\"]}", NULL, err, sizeof(err)));
+	CU_ASSERT_EQUAL_FATAL(tsd.conf.nb_limits, 2);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].algo, LB_LIMIT_SRTCM);
+	CU_ASSERT_EQUAL(tsd.conf.limits[1].cir, 125000);
+	CU_ASSERT(!ok_of("{\"argv\":[\"limit\",\"set\",\"g\",\"--cir\",\"5000\"]}", &usage,
+			 err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "takes its meter from profile gold"));
+	CU_ASSERT(ok_of("{\"argv\":[\"limit\",\"del\",\"g\"]}", NULL, NULL, 0));
 	o = req("{\"argv\":[\"limit\",\"list\"],\"json\":true}");
 	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(o, "output")),
 				      "\"name\":\"per-client\""));
