@@ -94,6 +94,28 @@ cmp_double(const void *a, const void *b)
 }
 
 static double
+vmin(const double *v, unsigned int n)
+{
+	double m = v[0];
+	unsigned int i;
+
+	for (i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
+static double
+vmax(const double *v, unsigned int n)
+{
+	double m = v[0];
+	unsigned int i;
+
+	for (i = 1; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+static double
 median(double *v, unsigned int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
@@ -321,7 +343,7 @@ main(int argc, char **argv)
 			    "-l", "0,1", "--log-level=*:error", NULL };
 	uint32_t flows = 1000000, packets = 4000000, backends = 100, i;
 	unsigned int rounds = 5, r, cg = 0;
-	double zipf_s = 1.0, syn[64], est[64], base[64], hz, ms100, ms1000;
+	double zipf_s = 1.0, syn[64], est[64], base[64], hz, ms100, ms1000, flow_bytes;
 	const char *json = NULL;
 	struct rte_mempool *pool;
 	uint8_t *syn_frames, *est_frames;
@@ -405,6 +427,18 @@ main(int argc, char **argv)
 		       flows, packets);
 		return 0;
 	}
+	{
+		/* memory per flow: the EAL heap's growth for one worker's table of ct_max */
+		struct rte_malloc_socket_stats st0, st1;
+		struct ct_table *t;
+
+		rte_malloc_get_socket_stats(0, &st0);
+		t = ct_create("mem", bench_dp.ct_max, SOCKET_ID_ANY, NULL);
+		rte_malloc_get_socket_stats(0, &st1);
+		flow_bytes = t ? (double)(st1.heap_allocsz_bytes - st0.heap_allocsz_bytes) /
+				 bench_dp.ct_max : 0;
+		ct_free(t);
+	}
 	ms100 = maglev_build_ms(100, rounds);
 	ms1000 = maglev_build_ms(1000, rounds);
 	{
@@ -420,6 +454,8 @@ main(int argc, char **argv)
 		printf("%-34s %10.1f %10.1f\n", "established, Zipf", e, e - b);
 		printf("maglev build M=65537: N=100 %.3f ms, N=1000 %.3f ms (median)\n", ms100,
 		       ms1000);
+		printf("memory per flow (connection table of %u, EAL heap): %.1f bytes\n",
+		       bench_dp.ct_max, flow_bytes);
 		printf("owner hash (symmetric Toeplitz), ns per tuple: byte tables %.1f (IPv4) "
 		       "%.1f (IPv6); rte_softrss %.1f (IPv4) %.1f (IPv6)\n",
 		       owner_hash_ns(0, 0, rounds), owner_hash_ns(1, 0, rounds),
@@ -444,8 +480,11 @@ main(int argc, char **argv)
 				"\"zipf_s\":%.2f,\"packets\":%u,\"rounds\":%u,\"ns_alloc_copy\":%.1f,"
 				"\"ns_syn_total\":%.1f,\"ns_syn_net\":%.1f,\"ns_established_total\":%.1f,"
 				"\"ns_established_net\":%.1f,\"maglev_ms_n100\":%.3f,"
-				"\"maglev_ms_n1000\":%.3f}\n", flows, backends, zipf_s, packets, rounds,
-				b, s, s - b, e, e - b, ms100, ms1000);
+				"\"maglev_ms_n1000\":%.3f,\"ns_syn_min\":%.1f,\"ns_syn_max\":%.1f,"
+				"\"ns_established_min\":%.1f,\"ns_established_max\":%.1f,"
+				"\"bytes_per_flow\":%.1f}\n", flows, backends, zipf_s, packets, rounds,
+				b, s, s - b, e, e - b, ms100, ms1000, vmin(syn, rounds),
+				vmax(syn, rounds), vmin(est, rounds), vmax(est, rounds), flow_bytes);
 			fclose(f);
 		}
 	}

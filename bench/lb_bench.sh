@@ -27,3 +27,13 @@ ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 syn=$(ir "$tmp/cg.out.1") est=$(ir "$tmp/cg.out.2")
 printf 'instructions per packet (callgrind, worker_input* and below, %s packets each): SYN %d, established %d\n' \
 	"$n" $((syn / n)) $((est / n))
+# --json FILE: the callgrind figures join lb_bench's own
+json=
+for ((i = 1; i <= $#; i++)); do
+	[[ ${!i} == --json ]] && { j=$((i + 1)); json=${!j}; }
+done
+if [[ -n $json && -s $json ]]; then
+	jq --argjson n "$n" --argjson syn $((syn / n)) --argjson est $((est / n)) \
+		'. + {callgrind_packets: $n, instructions_syn: $syn, instructions_established: $est}' \
+		"$json" >"$tmp/j" && cp "$tmp/j" "$json"
+fi

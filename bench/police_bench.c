@@ -12,11 +12,12 @@
  * prefetched). Timed over all packets with rte_rdtsc, R rounds, median; the same loop
  * without the table (one state for every packet) is timed too: the algorithm alone.
  * Peer, same run, same keys: DPDK's rte_meter srTCM (RFC 2697) colour-blind check on
- * state in the same table. Memory: EAL heap bytes in use before and after creating a
+ * state in the same table; and Sluice's own three-colour meter (dataplane/meter.h, a
+ * trTCM on rte_meter with its per-colour counters and actions) the same way. Memory: EAL heap bytes in use before and after creating a
  * table of K keys, and of --big-keys keys (default 10M), per key.
  *
  * Usage: police_bench [--keys K] [--packets P] [--rounds R] [--zipf S] [--big-keys N]
- *                     [-- EAL options]
+ *                     [--json FILE] [-- EAL options]
  */
 #include <getopt.h>
 #include <math.h>
@@ -29,6 +30,7 @@
 #include <rte_malloc.h>
 #include <rte_meter.h>
 
+#include "meter.h"
 #include "police.h"
 #include "police_table.h"
 
@@ -101,6 +103,18 @@ pb_median(double *v, int n)
 	return v[n / 2];
 }
 
+static void
+pb_minmax(const double *v, int n, double *mn, double *mx)
+{
+	int i;
+
+	*mn = *mx = v[0];
+	for (i = 1; i < n; i++) {
+		*mn = v[i] < *mn ? v[i] : *mn;
+		*mx = v[i] > *mx ? v[i] : *mx;
+	}
+}
+
 static struct police_key
 pb_key(uint32_t i)
 {
@@ -119,8 +133,21 @@ pb_key(uint32_t i)
 struct pb_algo {
 	const char *name;
 	struct police_params p;
-	int meter;                      /* the rte_meter peer */
+	int meter;                      /* 1: the rte_meter peer; 2: Sluice's trTCM meter */
 };
+
+static struct meter_profile pb_trtcm;
+
+/* Sluice's meter on one packet of 64 bytes: green or not. */
+static inline uint64_t
+pb_meter(void *st, uint64_t now_ns)
+{
+	struct meter_counters c = { { 0 }, { 0 } };
+	enum meter_action act;
+
+	return meter_run(&pb_trtcm, st, 64, now_ns / 1000 * pb_hz / 1000000, RTE_COLOR_GREEN,
+			 &c, &act) == RTE_COLOR_GREEN;
+}
 
 static double
 pb_run(struct pb_algo *a, struct police_table *t, uint32_t keys, uint64_t packets,
@@ -135,8 +162,10 @@ pb_run(struct pb_algo *a, struct police_table *t, uint32_t keys, uint64_t packet
 
 	(void)keys;
 	memset(&one, 0, sizeof(one));
-	if (a->meter)
+	if (a->meter == 1)
 		rte_meter_srtcm_config(&one.m, mp);
+	else if (a->meter == 2)
+		meter_state_init((void *)&one, &pb_trtcm, 0);
 	t0 = rte_rdtsc();
 	if (with_table == 2) {          /* bursts of 32, as a worker's loop has them */
 		struct police_key k[32];
@@ -150,8 +179,9 @@ pb_run(struct pb_algo *a, struct police_table *t, uint32_t keys, uint64_t packet
 			for (j = 0; j < 32; j++, now += 10) {
 				if (!sts[j])
 					continue;
-				b = a->meter ? rte_meter_srtcm_color_blind_check(sts[j], mp,
+				b = a->meter == 1 ? rte_meter_srtcm_color_blind_check(sts[j], mp,
 						now / 1000 * pb_hz / 1000000, 64) == RTE_COLOR_GREEN :
+				    a->meter == 2 ? pb_meter(sts[j], now) :
 					       (uint64_t)police_check(sts[j], &a->p, 1, now);
 				ok += b;
 			}
@@ -169,9 +199,11 @@ pb_run(struct pb_algo *a, struct police_table *t, uint32_t keys, uint64_t packet
 			if (!st)
 				continue;
 		}
-		if (a->meter)
+		if (a->meter == 1)
 			ok += rte_meter_srtcm_color_blind_check(st, mp, now / 1000 * pb_hz / 1000000,
 							       64) == RTE_COLOR_GREEN;
+		else if (a->meter == 2)
+			ok += pb_meter(st, now);
 		else
 			ok += police_check(st, &a->p, 1, now);
 	}
@@ -185,7 +217,8 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "keys", required_argument, NULL, 'k' }, { "packets", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, 'r' }, { "zipf", required_argument, NULL, 'z' },
-		{ "big-keys", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
+		{ "big-keys", required_argument, NULL, 'b' }, { "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *eal[] = { argv[0], "--no-pci", "--no-huge", "--no-shconf", "-m", "3072",
 			"--log-level=*:error", NULL };
@@ -195,7 +228,13 @@ main(int argc, char **argv)
 	double zipf = 1.0, ns[PB_ROUNDS_MAX], ns1[PB_ROUNDS_MAX], ns32[PB_ROUNDS_MAX];
 	struct rte_meter_srtcm_params mparams = { .cir = 64 * 100, .cbs = 64 * 10, .ebs = 64 * 10 };
 	struct rte_meter_srtcm_profile mp;
-	struct pb_algo algos[6];
+	struct meter_params tp = { .algo = METER_ALGO_TRTCM, .cir_Bps = 64 * 100,
+				   .pir_Bps = 64 * 200, .cbs_bytes = 1514, .pbs_bytes = 3028,
+				   .action = { METER_TRANSMIT, METER_REMARK, METER_DROP } };
+	double mn[3], mx[3];
+	struct pb_algo algos[7];
+	const char *json = NULL;
+	FILE *jf = NULL;
 	char err[256];
 
 	for (i = 1; i < (uint32_t)argc && strcmp(argv[i], "--") != 0; i++)
@@ -218,9 +257,10 @@ main(int argc, char **argv)
 		case 'r': rounds = atoi(optarg); break;
 		case 'z': zipf = atof(optarg); break;
 		case 'b': big = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'j': json = optarg; break;
 		default:
 			fprintf(stderr, "usage: police_bench [--keys K] [--packets P] [--rounds R] "
-				"[--zipf S] [--big-keys N] [-- EAL options]\n");
+				"[--zipf S] [--big-keys N] [--json FILE] [-- EAL options]\n");
 			return 2;
 		}
 	}
@@ -234,8 +274,15 @@ main(int argc, char **argv)
 	if (!pb_src)
 		return 1;
 	pb_zipf(pb_src, packets, keys, zipf);
-	if (rte_meter_srtcm_profile_config(&mp, &mparams) != 0)
+	if (rte_meter_srtcm_profile_config(&mp, &mparams) != 0 ||
+	    meter_profile_build(&pb_trtcm, &tp, err, sizeof(err)) != 0) {
+		fprintf(stderr, "police_bench: meter profiles: %s\n", err);
 		return 1;
+	}
+	if (json && !(jf = fopen(json, "w"))) {
+		perror(json);
+		return 1;
+	}
 
 	memset(algos, 0, sizeof(algos));
 	algos[0].name = "token-bucket";
@@ -255,14 +302,21 @@ main(int argc, char **argv)
 			  sizeof(err));
 	algos[5].name = "rte_meter srTCM (peer)";
 	algos[5].meter = 1;
+	algos[6].name = "trTCM (meter.h)";
+	algos[6].meter = 2;
+	if (jf)
+		fprintf(jf, "{\"benchmark\":\"police\",\"method\":\"%u keys, %llu packets, Zipf "
+			"s=%.2f, median of %d rounds, rdtsc\",\"keys\":%u,\"results\":[", keys,
+			(unsigned long long)packets, zipf, rounds, keys);
 
 	printf("police_bench: %u keys, %llu packets, Zipf s=%.2f, median of %d rounds, TSC %.2f GHz\n",
 	       keys, (unsigned long long)packets, zipf, rounds, (double)pb_hz / 1e9);
 	printf("%-24s %12s %12s %12s %12s %12s\n", "algorithm", "ns/packet", "burst32 ns",
 	       "alone ns", "admitted", "bytes/key");
-	for (ai = 0; ai < 6; ai++) {
+	for (ai = 0; ai < 7; ai++) {
 		struct pb_algo *a = &algos[ai];
-		size_t slot = a->meter ? sizeof(struct rte_meter_srtcm) : police_state_size(&a->p);
+		size_t slot = a->meter == 1 ? sizeof(struct rte_meter_srtcm) :
+			      a->meter == 2 ? sizeof(struct meter_state) : police_state_size(&a->p);
 		uint64_t before = pb_heap_bytes(), after;
 		char name[32];
 		struct police_table *t;
@@ -279,8 +333,10 @@ main(int argc, char **argv)
 			struct police_key k = pb_key(i);
 			void *st = police_table_get(t, &k);
 
-			if (st && a->meter)
+			if (st && a->meter == 1)
 				rte_meter_srtcm_config(st, &mp);
+			else if (st && a->meter == 2)
+				meter_state_init(st, &pb_trtcm, 0);
 		}
 		for (r = 0; r < rounds; r++) {
 			ns[r] = pb_run(a, t, keys, packets, 1, &mp, &admitted);
@@ -288,11 +344,23 @@ main(int argc, char **argv)
 			ns1[r] = pb_run(a, t, keys, packets, 0, &mp, &admitted);
 		}
 		pb_run(a, t, keys, packets, 1, &mp, &admitted);
+		pb_minmax(ns, rounds, &mn[0], &mx[0]);
+		pb_minmax(ns32, rounds, &mn[1], &mx[1]);
+		pb_minmax(ns1, rounds, &mn[2], &mx[2]);
 		printf("%-24s %12.1f %12.1f %12.1f %12llu %12.1f\n", a->name, pb_median(ns, rounds),
 		       pb_median(ns32, rounds), pb_median(ns1, rounds),
 		       (unsigned long long)admitted, (double)(after - before) / keys);
+		if (jf)
+			fprintf(jf, "%s{\"algorithm\":\"%s\",\"ns_per_packet_median\":%.1f,"
+				"\"min\":%.1f,\"max\":%.1f,\"burst32_ns_median\":%.1f,"
+				"\"burst32_min\":%.1f,\"burst32_max\":%.1f,\"alone_ns_median\":%.1f,"
+				"\"bytes_per_key\":%.1f}", ai ? "," : "", a->name,
+				pb_median(ns, rounds), mn[0], mx[0], pb_median(ns32, rounds), mn[1],
+				mx[1], pb_median(ns1, rounds), (double)(after - before) / keys);
 		police_table_free(t);
 	}
+	if (jf)
+		fprintf(jf, "]");
 	if (big) {
 		uint64_t before = pb_heap_bytes(), after;
 		struct police_table *t = police_table_create("pb_big", big, POLICE_STATE_SIZE,
@@ -311,8 +379,17 @@ main(int argc, char **argv)
 			       "%llu not placed\n", big, (double)(after - before) / 1048576.0,
 			       (double)(after - before) / big, t->used,
 			       (unsigned long long)t->insert_failed);
+			if (jf)
+				fprintf(jf, ",\"big_keys\":%u,\"big_mib\":%.1f,"
+					"\"big_bytes_per_key\":%.1f", big,
+					(double)(after - before) / 1048576.0,
+					(double)(after - before) / big);
 			police_table_free(t);
 		}
+	}
+	if (jf) {
+		fprintf(jf, "}\n");
+		fclose(jf);
 	}
 	free(pb_src);
 	rte_eal_cleanup();

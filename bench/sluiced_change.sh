@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# bench/sluiced_change.sh [CHANGES] — the time from a change request to every dataplane
+# bench/sluiced_change.sh [CHANGES] [--json FILE] — the time from a change request to every dataplane
 # worker running it (issue 5's benchmark), in the lab (deploy/lab.sh up), and the same
 # change made in HAProxy through its runtime API, measured in the same run.
 #
@@ -18,8 +18,14 @@
 # rate 8 concurrent clients reach, where sluiced's group commit applies.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-n=${1:-500}
-[[ $n =~ ^[0-9]+$ ]] || { echo "usage: $0 [CHANGES]" >&2; exit 2; }
+n=500 json=
+while (($#)); do
+	case $1 in
+	--json) json=${2:?--json FILE}; shift 2 ;;
+	*) n=$1; shift ;;
+	esac
+done
+[[ $n =~ ^[0-9]+$ ]] || { echo "usage: $0 [CHANGES] [--json FILE]" >&2; exit 2; }
 [[ -S /run/sluice/sluiced.sock ]] || { echo "sluiced_change: bring the lab up first: deploy/lab.sh up" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/sl-bench-change.XXXXXX)
 hap_pid=
@@ -46,9 +52,10 @@ haproxy -f "$tmp/haproxy.cfg" -db >"$tmp/haproxy.log" 2>&1 &
 hap_pid=$!
 for _ in $(seq 1 50); do [[ -S $tmp/hap.sock ]] && break; sleep 0.1; done
 
-/usr/bin/python3 - "$n" "$tmp/hap.sock" <<'PY'
+/usr/bin/python3 - "$n" "$tmp/hap.sock" "$tmp/seq.json" <<'PY'
 import json, socket, statistics, sys, time
-n, hap = int(sys.argv[1]), sys.argv[2]
+n, hap, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+results = []
 
 def call(path, data, until=b"\n"):
     s = socket.socket(socket.AF_UNIX)
@@ -79,6 +86,9 @@ def run(name, make):
     q = statistics.quantiles(lat, n=100)
     print(f"{name:8s} n={n} p50={q[49]:.0f}us p90={q[89]:.0f}us p99={q[98]:.0f}us "
           f"max={max(lat):.0f}us rate={n / wall:.0f} changes/s")
+    results.append({"system": name, "changes": n, "p50_us": round(q[49]), "p90_us": round(q[89]),
+                    "p99_us": round(q[98]), "max_us": round(max(lat)),
+                    "changes_per_s": round(n / wall)})
 
 def sluiced(i):
     w = str(1 + i % 5)
@@ -92,6 +102,7 @@ def haproxy(i):
 
 run("sluiced", sluiced)
 run("haproxy", haproxy)
+json.dump(results, open(out, "w"))
 PY
 # Throughput with group commit: 8 clients at once, each change on its own connection
 # (as sluicectl), offered at 2000 changes/s for 5 s; sluiced commits the changes that
@@ -106,5 +117,14 @@ echo "$out" | jq -r --arg commits "$((c1 - c0))" \
 apply=$(ip netns exec sl-node curl -s -m 3 http://127.0.0.1:9477/metrics |
 	awk '/^sluice_dataplane_apply_seconds /{printf "%.0f", $2 * 1e6}')
 echo "the dataplane's share of the last change (build, swap, grace period): ${apply} us"
+if [[ -n $json ]]; then
+	jq -n --slurpfile seq "$tmp/seq.json" --argjson group "$out" --arg commits "$((c1 - c0))" \
+		--arg apply "${apply:-0}" \
+		'{benchmark: "change_latency",
+		  method: "one client: a change request to its reply (every worker runs it, the state fsynced); haproxy: set weight over its stats socket, same client",
+		  results: $seq[0],
+		  group_commit: ($group + {clients: 8, commits: ($commits | tonumber)}),
+		  dataplane_apply_us: ($apply | tonumber)}' >"$json"
+fi
 "$here/build/controlplane/sluicectl" backend set web 198.18.1.13:80 --weight 1 >/dev/null 2>&1 ||
 	"${SLUICE_BUILD:-$here/build}/controlplane/sluicectl" backend set web 198.18.1.13:80 --weight 1 >/dev/null

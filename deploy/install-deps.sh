@@ -33,7 +33,7 @@ build_pkgs=(
 peer_pkgs=(
 	nginx haproxy redis-server redis-tools curl wrk hping3 python3-scapy nftables
 	tcpdump iproute2 ethtool xdp-tools iperf3 socat iputils-ping iputils-arping
-	netcat-openbsd procps psmisc bsdextrautils util-linux
+	netcat-openbsd procps psmisc bsdextrautils util-linux gnuplot-nox
 )
 
 missing=()
