@@ -219,7 +219,8 @@ def main():
         f.write("\n")
     with open(a.out + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
-    measured = sum(1 for v in res["benchmarks"].values() if "not_measured" not in v)
+    measured = sum(1 for v in res["benchmarks"].values()
+                   if not isinstance(v.get("not_measured"), str))
     print(f"report: {measured} of {len(res['benchmarks'])} benchmarks measured")
     return 0
 
