@@ -17,6 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB=$here/deploy/lab.sh
+. "$here/bench/lab_peers.sh"
 GEN=${SLUICE_BUILD:-$here/build}/bench/slgen
 secs=5 rounds=3 rate=200000 flows=10000 json=
 while (($#)); do
@@ -79,22 +80,8 @@ measure sluice
 "$LAB" down >/dev/null
 
 "$LAB" up --no-appliance >/dev/null
-N="ip netns exec sl-node"
-$N ip addr add 198.18.0.100/32 dev front
-$N ip addr add 198.18.1.1/24 dev back
-$N sysctl -qw net.ipv4.ip_forward=1
-$N nft -f - <<'NFT'
-table ip slb {
-	chain pre {
-		type nat hook prerouting priority dstnat;
-		ip daddr 198.18.0.100 tcp dport 80 dnat to numgen inc mod 3 map { 0 : 198.18.1.11, 1 : 198.18.1.12, 2 : 198.18.1.13 }
-	}
-	chain post {
-		type nat hook postrouting priority srcnat;
-		ip daddr 198.18.1.0/24 masquerade
-	}
-}
-NFT
+lab_kernel_node
+lab_nft_dnat up
 measure nftables
 "$LAB" down >/dev/null
 

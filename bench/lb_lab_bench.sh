@@ -17,6 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB=$here/deploy/lab.sh
+. "$here/bench/lab_peers.sh"
 secs=10 rounds=3 conns=50 json=
 while (($#)); do
 	case $1 in
@@ -97,24 +98,11 @@ have() {        # have NAME TOOL: whether TOOL is there; notes NAME not measured
 # The same topology, the balancer in sl-node's kernel.
 "$LAB" up --no-appliance >/dev/null
 N="ip netns exec sl-node"
-$N ip addr add 198.18.0.100/32 dev front
-$N ip addr add 198.18.1.1/24 dev back
-$N sysctl -qw net.ipv4.ip_forward=1
+lab_kernel_node
 if have nftables nft; then
-$N nft -f - <<'NFT'
-table ip slb {
-	chain pre {
-		type nat hook prerouting priority dstnat;
-		ip daddr 198.18.0.100 tcp dport 80 dnat to numgen inc mod 3 map { 0 : 198.18.1.11, 1 : 198.18.1.12, 2 : 198.18.1.13 }
-	}
-	chain post {
-		type nat hook postrouting priority srcnat;
-		ip daddr 198.18.1.0/24 masquerade
-	}
-}
-NFT
+lab_nft_dnat up
 measure nftables
-$N nft delete table ip slb
+lab_nft_dnat down
 fi
 $N sysctl -qw net.ipv4.ip_forward=0
 
