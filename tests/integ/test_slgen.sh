@@ -226,8 +226,9 @@ if ! timeout 20 bash -ec "
 fi
 
 # ---- refusals --------------------------------------------------------------------------
+# (192.0.2.1, TEST-NET-1: outside 198.18.0.0/15, never sent: slgen refuses it first)
 check "refuses a source outside the lab ranges, saying so" sh -c \
-	"'$SLGEN' --ns $TX_NS --dev $TX_IF --dst-mac $RX_MAC --src 10.1.2.3 --dst 198.18.0.100 \
+	"'$SLGEN' --ns $TX_NS --dev $TX_IF --dst-mac $RX_MAC --src 192.0.2.1 --dst 198.18.0.100 \
 	 --dport 80 2>&1 | grep -q 'outside the lab ranges'"
 check "refuses a missing interface, saying so" sh -c \
 	"'$SLGEN' --ns $TX_NS --dev nosuch0 --dst-mac $RX_MAC --src 198.18.0.66 \
