@@ -240,6 +240,22 @@ cmd_words(const char **w, int n, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "", w[i]);
 }
 
+/*
+ * A change's reply says how long after its request every worker ran it: from the
+ * request's arrival to the dataplane's acknowledgement of the push that carried it (which
+ * comes after an RCU grace period over every worker), without what follows (the state
+ * file's rename and directory fsync, the reply). Only when this change was pushed: the
+ * acknowledgement came after the request and the dataplane is up.
+ */
+static void
+cmd_applied_us(const struct sd *sd, json_t *o, uint64_t received_us)
+{
+	if (sd->dp_up && sd->dp_generation == sd->conf.generation &&
+	    sd->dp_acked_at_us >= received_us)
+		json_object_set_new(o, "applied_us",
+				    json_integer((json_int_t)(sd->dp_acked_at_us - received_us)));
+}
+
 char *
 cmd_deferred_reply(struct sd *sd, struct cmd_deferred *def, int rc, const char *err)
 {
@@ -268,8 +284,13 @@ cmd_deferred_reply(struct sd *sd, struct cmd_deferred *def, int rc, const char *
 	free(def->out);
 	def->out = NULL;
 	def->staged = 0;
-	r = cmd_reply(json_pack("{s:b, s:I, s:s}", "ok", 1, "generation",
-				(json_int_t)def->generation, "output", out ? out : ""));
+	{
+		json_t *o = json_pack("{s:b, s:I, s:s}", "ok", 1, "generation",
+				      (json_int_t)def->generation, "output", out ? out : "");
+
+		cmd_applied_us(sd, o, def->received_us);
+		r = cmd_reply(o);
+	}
 	free(out);
 	return r;
 }
@@ -287,6 +308,7 @@ cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid,
 	char *outbuf = NULL, words[1024], verbs[128];
 	size_t outlen = 0, i;
 	int n, rc, first, changed = 0;
+	uint64_t received_us = sd_now_us();
 
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	argv = req ? json_object_get(req, "argv") : NULL;
@@ -387,6 +409,7 @@ cmd_handle(struct sd *sd, const char *line, size_t len, pid_t pid, uid_t uid,
 			def->json = x.json;
 			def->out = outbuf;
 			def->staged = 1;
+			def->received_us = received_us;
 			return NULL;
 		}
 	} else if (rc == 0) {
@@ -421,6 +444,8 @@ done:
 		json_t *o = json_pack("{s:b, s:I, s:s}", "ok", 1, "generation",
 				      (json_int_t)sd->conf.generation, "output", outbuf ? outbuf : "");
 
+		if (changed)
+			cmd_applied_us(sd, o, received_us);
 		free(outbuf);
 		return cmd_reply(o);
 	}

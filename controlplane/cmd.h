@@ -77,6 +77,7 @@ struct cmd_deferred {
 	int json;
 	char *out;              /* the verb's output so far (malloc'd) */
 	int staged;             /* set by cmd_handle when it staged the change */
+	uint64_t received_us;   /* sd_now_us() when the request came (for applied_us) */
 };
 
 /*

@@ -164,7 +164,8 @@ sd_push_model(struct sd *sd, const struct lb_conf *desired, uint64_t gen, char *
 		sd->dp_up = 1;
 		sd->dp_generation = gen;
 		sd->dp_health_seq = sd->health_seq;
-		sd->dp_last_apply_us = sd_now_us() - t0;
+		sd->dp_acked_at_us = sd_now_us();
+		sd->dp_last_apply_us = sd->dp_acked_at_us - t0;
 		sd->cnt[SD_CNT_dp_pushes]++;
 	}
 	json_decref(rep);

@@ -111,6 +111,7 @@ struct sd {
 	int dp_up;
 	uint64_t dp_boot_id, dp_generation, dp_health_seq;
 	uint64_t dp_last_apply_us;
+	uint64_t dp_acked_at_us;        /* sd_now_us() when it last acknowledged a push */
 	uint64_t dp_rtt_seq;            /* health_rtt_seq at the last RTT push; 0: none */
 	uint64_t cnt[SD_CNT__MAX];
 	volatile int quit, reload;

@@ -130,6 +130,17 @@ wait $WRK
 check_eq "wrk across drain, weight, del and add: no error ($(grep -m1 Requests/sec "$TMP/wrk1"))" 0 \
 	"$(grep -cE 'Socket errors|Non-2xx' "$TMP/wrk1")"
 
+# A change's reply says when every worker ran it (applied_us: from the request's arrival
+# to the dataplane's acknowledgement, after its grace period), a read's does not.
+rep=$(printf '%s\n' '{"argv":["backend","set","web","198.18.1.13:80","--weight","2"]}' |
+	timeout 5 socat -t 3 - UNIX-CONNECT:/run/sluice/sluiced.sock)
+rd=$(printf '%s\n' '{"argv":["backend","list"]}' |
+	timeout 5 socat -t 3 - UNIX-CONNECT:/run/sluice/sluiced.sock)
+check "a change's reply carries applied_us ($(jq -c '{ok, generation, applied_us}' <<<"$rep")), a read's not" \
+	bash -c "jq -e '.ok and .applied_us > 0 and .applied_us < 5000000' <<<'$rep' >/dev/null &&
+		 jq -e '.ok and (has(\"applied_us\") | not)' <<<'$rd' >/dev/null"
+$C backend set web 198.18.1.13:80 --weight 1 >/dev/null
+
 # 1000 backend changes per second for 10 s (weights, and a drain/ready every tenth) from
 # 8 clients while wrk runs: every change applied, none refused, no request failed.
 # sluiced commits the changes that arrive together at once (group commit).
