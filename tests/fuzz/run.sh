@@ -22,7 +22,7 @@ if ! ninja -C "$bdir" >"$bdir.build.log" 2>&1; then
 fi
 
 rc=0
-for target in fuzz_pkt fuzz_conf fuzz_lb fuzz_cmd fuzz_dpctl; do
+for target in fuzz_pkt fuzz_conf fuzz_lb fuzz_cmd fuzz_dpctl fuzz_tcp; do
 	seeds=$here/tests/fuzz/corpus/${target#fuzz_}
 	work=$(mktemp -d)
 	mkdir -p "$bdir/crashes"
