@@ -92,16 +92,7 @@
 	_(POLICE_COUNTED,   "police_over_counted", SL_KIND_EVENT)               \
 	_(POLICE_NO_STATE,  "police_no_state",     SL_KIND_EVENT)               \
 	_(SHAPED,           "shaper_queued",       SL_KIND_EVENT)               \
-	_(SHAPER_DROPPED,   "shaper_dropped",      SL_KIND_DROP)                \
-	_(TCP_REPLY,        "tcp_reply",           SL_KIND_EVENT)               \
-	_(TCP_BAD_CHECKSUM, "tcp_bad_checksum",    SL_KIND_DROP)                \
-	_(TCP_BAD_OPTIONS,  "tcp_bad_options",     SL_KIND_DROP)                \
-	_(TCP_TABLE_FULL,   "tcp_table_full",      SL_KIND_DROP)                \
-	_(TCP_SEGMENT_DROPPED, "tcp_segment_dropped", SL_KIND_DROP)             \
-	_(TCP_UNSUPPORTED,  "tcp_unsupported",     SL_KIND_DROP)                \
-	_(TCP_CONN_OPENED,  "tcp_conn_opened",     SL_KIND_EVENT)               \
-	_(TCP_CONN_CLOSED,  "tcp_conn_closed",     SL_KIND_EVENT)               \
-	_(TCP_CONSUMED,     "tcp_consumed",        SL_KIND_EVENT)
+	_(SHAPER_DROPPED,   "shaper_dropped",      SL_KIND_DROP)
 
 /* SL_CNT_OK (0) is "no verdict yet"/"parsed fine"; it is never counted. */
 enum sl_counter {

@@ -25,8 +25,6 @@ enum {
 	OPT_FLOW_LOG,
 	OPT_FLOW_LOG_SAMPLE,
 	OPT_FLOW_LOG_RATE,
-	OPT_TCP_ECHO,
-	OPT_TCP_DISCARD,
 };
 
 static const struct option dp_long_opts[] = {
@@ -42,8 +40,6 @@ static const struct option dp_long_opts[] = {
 	{ "flow-log", required_argument, NULL, OPT_FLOW_LOG },
 	{ "flow-log-sample", required_argument, NULL, OPT_FLOW_LOG_SAMPLE },
 	{ "flow-log-rate", required_argument, NULL, OPT_FLOW_LOG_RATE },
-	{ "tcp-echo", required_argument, NULL, OPT_TCP_ECHO },
-	{ "tcp-discard", required_argument, NULL, OPT_TCP_DISCARD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -83,10 +79,6 @@ dp_args_usage(FILE *f, const char *prog)
 "                           same flows on every worker and node; default 1: all)\n"
 "  --flow-log-rate N        write at most N records per second, the rest dropped and\n"
 "                           counted (flowlog_dropped_cap; default %u, 0: no cap)\n"
-"  --tcp-echo PORT          serve TCP echo (RFC 862) on PORT of the ports' own\n"
-"                           addresses (the lab: 7); a first version: no\n"
-"                           retransmission yet (dataplane/tcp/tcp_ep.h)\n"
-"  --tcp-discard PORT       serve TCP discard (RFC 863) on PORT\n"
 "  --no-src-filter          do not run the XDP filter's policy (blocks, bans, limits)\n"
 "                           as the first stage of ports without XDP (pci, af_packet,\n"
 "                           pcap, null, ring); it runs by default, over the pinned\n"
@@ -270,21 +262,6 @@ dp_args_parse(int argc, char **argv, struct dp_args *a, char *err, size_t errlen
 			}
 			strcpy(a->config, optarg);
 			break;
-		case OPT_TCP_ECHO:
-		case OPT_TCP_DISCARD: {
-			unsigned int v;
-
-			if (dp_parse_uint(optarg, 1, 65535, &v)) {
-				snprintf(err, errlen, "--%s '%.32s': want a port, 1 to 65535",
-					 opt == OPT_TCP_ECHO ? "tcp-echo" : "tcp-discard", optarg);
-				return -EINVAL;
-			}
-			if (opt == OPT_TCP_ECHO)
-				a->tcp_echo_port = (uint16_t)v;
-			else
-				a->tcp_discard_port = (uint16_t)v;
-			break;
-		}
 		case OPT_CT_MAX:
 			if (dp_parse_uint(optarg, 16, 1u << 24, &a->ct_max)) {
 				snprintf(err, errlen, "--ct-max '%.32s': want 16 to %u", optarg, 1u << 24);

@@ -37,8 +37,6 @@ struct dp_args {
 	char flow_log[PATH_MAX];                /* file, DP_FLOW_LOG_SYSLOG, or "": off */
 	unsigned int flow_log_sample;           /* log 1 flow in N (by tuple hash); 1: all */
 	unsigned int flow_log_rate;             /* records per second at most; 0: no cap */
-	uint16_t tcp_echo_port;                 /* the TCP endpoint's services; 0: off */
-	uint16_t tcp_discard_port;
 };
 
 /*

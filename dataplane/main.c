@@ -43,7 +43,6 @@
 #include "src_filter.h"
 #include "src_filter_fp.h"
 #include "sluice_config.h"
-#include "tcp_ep.h"
 #include "worker.h"
 
 #define MAIN_EXIT_USAGE 2
@@ -407,20 +406,6 @@ main(int argc, char **argv)
 	/* The balancer is always there: without --config it starts empty and waits for
 	 * sluiced's push over the control socket. */
 	main_dp.ct_max = main_args.ct_max;
-	if (main_args.tcp_echo_port || main_args.tcp_discard_port) {
-		static struct tcp_ep_conf tcp_conf;
-
-		tcp_conf.echo_port = main_args.tcp_echo_port;
-		tcp_conf.discard_port = main_args.tcp_discard_port;
-		tcp_conf.max_conns = TCP_EP_CONNS_DEFAULT;
-		if (tcp_secret_init(&tcp_conf.secret) != 0) {
-			fprintf(stderr, "sluice-dataplane: TCP: no random secret: %s\n",
-				strerror(errno));
-			status = EXIT_FAILURE;
-			goto err_ports;
-		}
-		main_dp.tcp = &tcp_conf;
-	}
 	rc = dp_conf_setup(&main_dp, &main_conf, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "sluice-dataplane: %s%s%s\n", main_args.config,

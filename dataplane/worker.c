@@ -30,7 +30,6 @@
 #include "owner_fp.h"
 #include "lb_fp.h"
 #include "lb_shape.h"
-#include "tcp_ep.h"
 #include "pkt_fp.h"
 #include "src_filter_fp.h"
 #include "worker.h"
@@ -325,22 +324,6 @@ worker_owned(struct worker *w, struct rte_mbuf *m, uint16_t pi, const struct pkt
 			return;
 		}
 	}
-	if (unlikely(meta->l4_proto == IPPROTO_TCP) && w->tcp &&
-	    (meta->l3 == PKT_L3_IPV4 ?
-	     local_v4_owned(&w->dp->ports[pi].local, meta->addr.v4.dst) :
-	     meta->l3 == PKT_L3_IPV6 &&
-	     local_v6_owned(&w->dp->ports[pi].local, meta->addr.v6.dst))) {
-		int v = tcp_ep_input(w->tcp, &w->dp->ports[pi].local.mac, m, meta,
-				     lb_tsc_ns(rte_rdtsc()), w->cnt);
-
-		if (v == SL_CNT_TCP_CONSUMED) {
-			w->cnt[v]++;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		worker_finish(w, m, pi, v);
-		return;
-	}
 	worker_finish(w, m, pi, local_ip_input(&w->dp->ports[pi].local, m, meta));
 }
 
@@ -499,8 +482,6 @@ worker_lb_upkeep(struct worker *w)
 		return;
 	w->next_upkeep_tsc = now + rte_get_tsc_hz() / 1000000 * WORKER_UPKEEP_US;
 	ct_age(w->lbw->ct, now);
-	if (w->tcp)
-		tcp_ep_tick(w->tcp, lb_tsc_ns(now), w->cnt);
 	lb_worker_age(w->lbw, now);
 	w->cnt[SL_CNT_FRAG_DROPPED] += ipfrag_age(w->frag, now);
 	if (w->idx == 0)
@@ -626,13 +607,6 @@ worker_setup_all(struct dp *dp, char *err, size_t errlen)
 						errlen);
 			if (!w->frag)
 				return -ENOMEM;
-			if (dp->tcp) {
-				w->tcp = tcp_ep_create(dp->tcp, w->idx,
-						       (int)rte_lcore_to_socket_id(lcore),
-						       lb_tsc_ns(rte_rdtsc()), err, errlen);
-				if (!w->tcp)
-					return -ENOMEM;
-			}
 		}
 		w->shq = rte_zmalloc_socket("sl_shq", sizeof(*w->shq) * PORT_MAX, 0,
 					    (int)rte_lcore_to_socket_id(lcore));
@@ -709,7 +683,6 @@ worker_free_all(struct dp *dp)
 		rte_free(w->shq);
 		lb_worker_free(w->lbw);
 		ipfrag_free(w->frag);
-		tcp_ep_free(w->tcp);
 		rte_free(w);
 		dp->workers[i] = NULL;
 	}

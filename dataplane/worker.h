@@ -80,7 +80,6 @@ struct dp {
 	uint64_t applies, applies_refused;
 	int xdp_local_stale;            /* the XDP address maps missed a removal: sync again */
 	struct flowlog *flowlog;        /* NULL unless --flow-log (flowlog_attach): stats */
-	struct tcp_ep_conf *tcp;        /* NULL unless a TCP service is on (--tcp-echo, ...) */
 	/* sluiced's health-probe RTT per backend (neighbour index), µs, 0: none: what
 	 * least-latency weighs a backend by before this worker saw its handshakes (UDP
 	 * services never do). Written by the control thread ({"cmd":"rtt"}), relaxed. */
@@ -101,9 +100,6 @@ struct worker_shq {
 	struct rte_mbuf *m[WORKER_SHQ_MAX];
 };
 
-struct tcp_ep;
-struct tcp_ep_conf;
-
 struct worker {
 	unsigned int idx;               /* 0..nb_workers-1, also its queue index */
 	unsigned int lcore_id;
@@ -114,7 +110,6 @@ struct worker {
 	struct worker_shq *shq;         /* [PORT_MAX]: packets for the shapers this pass */
 	uint32_t shq_held;              /* in shq, every port together */
 	struct lb_worker *lbw;          /* balancer state, when dp->lb */
-	struct tcp_ep *tcp;             /* TCP endpoint, when dp->tcp */
 	struct ipfrag *frag;            /* reassembly, when dp->lb */
 	uint64_t next_upkeep_tsc;       /* aging, neighbour requests */
 	uint64_t cnt[SL_CNT__MAX];

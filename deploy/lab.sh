@@ -7,8 +7,7 @@
 #   sl-abuser 198.18.0.66 ─┼─ br-front ══ sl-node ══ br-back ─┼─ sl-be2 198.18.1.12
 #                          │  (in sl-sw)  front   back  (sl-sw) └─ sl-be3 198.18.1.13
 #                            198.18.0.1, 2001:db8::1 | 198.18.1.1, 2001:db8:1::1
-#                            owned by sluice-dataplane (AF_XDP), not by the kernel,
-#                            which serves TCP echo on port 7 of them (docs/tcp.md);
+#                            owned by sluice-dataplane (AF_XDP), not by the kernel;
 #                            the node's kernel has a management address, 198.18.0.250,
 #                            with a TCP service on port 2222 (what the XDP front passes),
 #                            and 198.18.1.250, 2001:db8:1::250 for sluiced's health checks
@@ -41,7 +40,7 @@ NODE_FRONT_MAC=02:53:4c:00:00:01
 NODE_BACK_MAC=02:53:4c:00:01:01
 NAMESPACES=(sl-node sl-client sl-abuser sl-be1 sl-be2 sl-be3 sl-sw)
 
-usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "lab: $*" >&2; exit 1; }
 ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -138,7 +137,7 @@ start_appliance() {
 		--port front=af_xdp:front --port back=af_xdp:back \
 		--addr front=198.18.0.1 --addr front=2001:db8::1 \
 		--addr back=198.18.1.1 --addr back=2001:db8:1::1 "${conf[@]}" \
-		--ctl "$CTL" --idle-sleep-us 50 --flow-log "$RUN/flows.log" --tcp-echo 7 \
+		--ctl "$CTL" --idle-sleep-us 50 --flow-log "$RUN/flows.log" \
 		>>"$RUN/dataplane.log" 2>&1 &
 	echo $! >"$RUN/dataplane.pid"
 	((WITH_SLUICED)) && [[ ! -f $RUN/sluiced.pid ]] && start_sluiced
